@@ -1,0 +1,63 @@
+// Builds the county's reports (spec/interfaces.md "Report CSV", spec/indicators.md) from the
+// rollup cells in the hub's store.
+//
+// Counts and sums add up day cells over the period; distinct indicators read the one cell of
+// the calendar period; averages and rates are derived here (sum of numerators over sum of
+// denominators at every level). Thread-safe: it only reads the store.
+#ifndef SANJI_COUNTY_HUB_REPORT_ENGINE_H_
+#define SANJI_COUNTY_HUB_REPORT_ENGINE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/storage.h"
+#include "county_hub/org_directory.h"
+
+namespace sanji {
+
+struct ReportQuery {
+  std::string period;                   // any form of spec/indicators.md
+  std::string level = "county";         // county, township or village
+  std::string org;                      // empty: the whole county
+  std::vector<std::string> indicators;  // empty: all the period supports
+  std::string format = "csv";           // csv or json; md and xlsx: Unimplemented
+};
+
+// One line of a report, before formatting.
+struct ReportRow {
+  std::string period;
+  std::string level;
+  std::string org_id;
+  std::string org_name;
+  std::string indicator;
+  std::string name_zh;
+  std::string value;  // formatted per spec: integer, or two decimals, or empty
+};
+
+class ReportEngine {
+ public:
+  // `cells` is the column family holding cells keyed per common/cell_key.h. Not owned.
+  ReportEngine(std::string county_id, const Store* store, rocksdb::ColumnFamilyHandle* cells,
+               const OrgDirectory* orgs);
+
+  // Rows in report order (county, then townships, then villages; by org_id, then indicator
+  // in catalogue order, breakdown codes after their parent in code order).
+  // InvalidArgument for a bad period, level, org or indicator (e.g. a distinct indicator over
+  // a range of days), with a message that says what is allowed.
+  absl::StatusOr<std::vector<ReportRow>> Rows(const ReportQuery& query) const;
+  // Rows() formatted as query.format: CSV (UTF-8, header
+  // period,level,org_id,org_name,indicator,name_zh,value) or a JSON array of objects with
+  // those keys (value as a string, or null when empty).
+  absl::StatusOr<std::string> Render(const ReportQuery& query) const;
+
+ private:
+  std::string county_id_;
+  const Store* store_;
+  rocksdb::ColumnFamilyHandle* cells_;
+  const OrgDirectory* orgs_;
+};
+
+}  // namespace sanji
+
+#endif  // SANJI_COUNTY_HUB_REPORT_ENGINE_H_
