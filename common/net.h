@@ -1,0 +1,60 @@
+// What every program needs at the gRPC edge: transport credentials from the --insecure /
+// --tls_* flags, channels with keepalive, server limits, backoff for reconnects, and the
+// conversion between absl::Status inside and grpc::Status at the edge.
+//
+// Limits are set on purpose: messages up to 16 MiB (a batch is at most a few hundred KiB),
+// keepalive pings every 10 s with a 5 s timeout, so a dead peer behind a silent link is noticed
+// within ~15 s instead of at the next TCP timeout.
+#ifndef SANJI_COMMON_NET_H_
+#define SANJI_COMMON_NET_H_
+
+#include <memory>
+#include <random>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+
+namespace sanji {
+
+inline constexpr int kMaxMessageBytes = 16 << 20;
+
+// Server credentials for a `serve` command. FailedPrecondition, with what to pass, when
+// neither --insecure nor TLS flags are given (TLS itself is a later issue).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFromFlags();
+// Client credentials matching the flags (plaintext under --insecure).
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFlags();
+
+// A channel to `target` with keepalive and message limits.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           std::shared_ptr<grpc::ChannelCredentials> creds);
+// Applies message limits and keepalive policy to a server being built.
+void ConfigureServer(grpc::ServerBuilder* builder);
+
+// Waits up to `timeout` for the channel to connect; Unavailable naming `what` otherwise.
+absl::Status WaitConnected(grpc::Channel* channel, absl::Duration timeout,
+                           const std::string& what);
+
+grpc::Status ToGrpc(const absl::Status& status);
+absl::Status FromGrpc(const grpc::Status& status);
+
+// Capped exponential backoff with full jitter (AWS architecture blog's "full jitter").
+// Not thread-safe.
+class Backoff {
+ public:
+  Backoff(absl::Duration initial, absl::Duration max);
+  absl::Duration Next();
+  void Reset() { attempt_ = 0; }
+
+ private:
+  absl::Duration initial_;
+  absl::Duration max_;
+  int attempt_ = 0;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace sanji
+
+#endif  // SANJI_COMMON_NET_H_

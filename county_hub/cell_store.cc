@@ -1,0 +1,99 @@
+#include "county_hub/cell_store.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/catalogue.h"
+#include "common/cell_key.h"
+#include "common/period.h"
+#include "common/status_macros.h"
+
+namespace sanji {
+namespace {
+
+absl::Status ValidateCell(const Cell& cell, const std::string& township_id) {
+  const std::string& v = cell.village_id();
+  if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::StartsWith(v, township_id)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "cell for village '", v, "' does not belong to township ", township_id));
+  }
+  IndicatorDef def;
+  std::string name;
+  if (!LookupIndicator(cell.indicator(), &def, &name) || !IsCellIndicator(def.type)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cell indicator '", cell.indicator(), "' is not a stored indicator"));
+  }
+  absl::StatusOr<Period> period = ParsePeriod(cell.period());
+  if (!period.ok() || !period->IsCalendar() || period->Key() != cell.period()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cell period '", cell.period(), "' is not a calendar period key"));
+  }
+  if (def.type != IndicatorType::kDistinct && period->kind != PeriodKind::kDay) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "count and sum cells are per day; got ", cell.indicator(), " for ", cell.period()));
+  }
+  if (cell.version() == 0) return absl::InvalidArgumentError("cell version 0 is not valid");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CountyCellStore>> CountyCellStore::Open(
+    const std::string& dir, const std::string& county_id, rocksdb::Env* env) {
+  StoreOptions options;
+  options.column_families = {"cells"};
+  options.env = env;
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir, options));
+  ASSIGN_OR_RETURN(std::optional<std::string> owner,
+                   store->Get(store->Family("default"), "county_id"));
+  if (owner.has_value() && *owner != county_id) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", dir, " belongs to county ", *owner, ", not ",
+                     county_id, "; use that --county_id or another --data_dir"));
+  }
+  if (!owner.has_value()) {
+    rocksdb::WriteBatch batch;
+    batch.Put(store->Family("default"), "county_id", county_id);
+    RETURN_IF_ERROR(store->Write(&batch));
+  }
+  return std::unique_ptr<CountyCellStore>(new CountyCellStore(std::move(store), county_id));
+}
+
+absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
+                                         const CellBatch& batch) {
+  for (const Cell& cell : batch.cells()) RETURN_IF_ERROR(ValidateCell(cell, township_id));
+  absl::MutexLock lock(&mu_);
+  rocksdb::WriteBatch write;
+  uint64_t max_version = 0;
+  for (const Cell& cell : batch.cells()) {
+    std::string key = EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
+    ASSIGN_OR_RETURN(std::optional<std::string> current, store_->Get(cells(), key));
+    CellValue stored;
+    if (current.has_value() && DecodeCellValue(*current, &stored) &&
+        stored.version >= cell.version()) {
+      continue;  // already have this or a newer value
+    }
+    write.Put(cells(), key, EncodeCellValue(CellValue{cell.value(), cell.version()}));
+    max_version = std::max(max_version, cell.version());
+  }
+  RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));
+  TownshipProgress& p = progress_[township_id];
+  p.set_township_id(township_id);
+  p.set_cells(p.cells() + batch.cells_size());
+  p.set_max_version(std::max(p.max_version(), max_version));
+  p.set_last_batch_unix_ms(absl::ToUnixMillis(absl::Now()));
+  return absl::OkStatus();
+}
+
+void CountyCellStore::FillStatus(HubStatus* status) const {
+  status->set_county_id(county_id_);
+  uint64_t n = 0;
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(cells());
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  status->set_cells(n);
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, p] : progress_) *status->add_townships() = p;
+}
+
+}  // namespace sanji

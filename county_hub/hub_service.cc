@@ -1,0 +1,61 @@
+#include "county_hub/hub_service.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/net.h"
+
+namespace sanji {
+
+grpc::Status HubService::Push(grpc::ServerContext*,
+                              grpc::ServerReaderWriter<RollupDown, RollupUp>* stream) {
+  RollupUp up;
+  if (!stream->Read(&up)) return grpc::Status::OK;
+  if (!up.has_hello()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "a rollup stream must start with a hello naming the township");
+  }
+  const std::string township = up.hello().township_id();
+  if (township.size() != 9 || township.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::StartsWith(township, county_id_)) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        absl::StrCat("township '", township, "' does not belong to county ",
+                                     county_id_, ": a township code is 9 digits starting with "
+                                     "its county's 6"));
+  }
+  RollupDown down;
+  down.set_acked_batch_id(0);
+  if (!stream->Write(down)) return grpc::Status::OK;
+  while (stream->Read(&up)) {
+    if (!up.has_batch()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "only cell batches may follow the hello");
+    }
+    absl::Status s = cells_->ApplyBatch(township, up.batch());
+    if (!s.ok()) return ToGrpc(s);
+    down.set_acked_batch_id(up.batch().batch_id());
+    if (!stream->Write(down)) break;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status HubService::Report(grpc::ServerContext*, const ReportRequest* request,
+                                ReportResponse* response) {
+  ReportQuery query;
+  query.period = request->period();
+  if (!request->level().empty()) query.level = request->level();
+  query.org = request->org();
+  query.indicators.assign(request->indicators().begin(), request->indicators().end());
+  if (!request->format().empty()) query.format = request->format();
+  absl::StatusOr<std::string> content = reports_->Render(query);
+  if (!content.ok()) return ToGrpc(content.status());
+  response->set_content(std::move(*content));
+  return grpc::Status::OK;
+}
+
+grpc::Status HubService::Status(grpc::ServerContext*, const HubStatusRequest*,
+                                HubStatus* response) {
+  cells_->FillStatus(response);
+  return grpc::Status::OK;
+}
+
+}  // namespace sanji

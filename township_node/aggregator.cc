@@ -1,0 +1,471 @@
+#include "township_node/aggregator.h"
+
+#include <algorithm>
+#include <array>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "common/catalogue.h"
+#include "common/cell_key.h"
+#include "common/key_codec.h"
+#include "common/period.h"
+#include "common/record_parse.h"
+#include "common/status_macros.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+
+namespace sanji {
+namespace {
+
+// Column families.
+constexpr char kRecords[] = "records";    // village|record_id -> state byte + Record
+constexpr char kPatients[] = "patients";  // see PatientPrefix -> on-target byte
+constexpr char kCells[] = "cells";        // cell key -> CellValue
+constexpr char kChanged[] = "changed";    // cell key -> "" while the county lacks the value
+// Meta keys in the default family.
+constexpr char kVersionKey[] = "version";
+constexpr char kWatermarkPrefix[] = "wm|";
+constexpr char kCounterPrefix[] = "count|";
+
+constexpr char kActive = 'N';
+constexpr char kVoided = 'V';
+
+// Counters persisted with each batch, shown by `township_node status`.
+constexpr char kApplied[] = "applied";
+constexpr char kDuplicates[] = "duplicates";
+constexpr char kConflicts[] = "conflicts";
+constexpr char kRefused[] = "refused";
+
+std::string U64(uint64_t v) {
+  std::string s;
+  PutFixed64BE(&s, v);
+  return s;
+}
+
+uint64_t ReadU64(absl::string_view s) {
+  uint64_t v = 0;
+  GetFixed64BE(&s, &v);
+  return v;
+}
+
+std::string WatermarkKey(const std::string& village, uint64_t epoch) {
+  return absl::StrCat(kWatermarkPrefix, village, "|", U64(epoch));
+}
+
+// All follow-ups of one patient in one distinct family, ordered by time:
+// village|kind|<len><patient_id><ordered occurred_at><record_id>.
+std::string PatientPrefix(const Record& r, absl::string_view village) {
+  std::string key = absl::StrCat(village, "|", r.kind(), "|");
+  PutLengthPrefixed(&key, r.patient_id());
+  return key;
+}
+
+struct Followup {
+  int64_t at;
+  std::string record_id;
+  bool on_target;
+};
+
+// What one patient contributes to one calendar period.
+struct Contribution {
+  bool managed = false;
+  bool standardized = false;
+  bool controlled = false;
+};
+
+Contribution Evaluate(const std::vector<Followup>& followups, const Period& period) {
+  int64_t first = int64_t{DaysSinceEpoch(period.first)} * 86400;
+  int64_t end = (int64_t{DaysSinceEpoch(period.last)} + 1) * 86400;
+  int n = 0;
+  int64_t latest = 0;
+  bool latest_on_target = true;
+  for (const Followup& f : followups) {  // ascending by time
+    if (f.at < first || f.at >= end) continue;
+    if (n == 0 || f.at > latest) {
+      latest = f.at;
+      latest_on_target = f.on_target;
+    } else if (f.at == latest) {
+      latest_on_target = latest_on_target && f.on_target;  // ties: all must be on target
+    }
+    ++n;
+  }
+  Contribution c;
+  c.managed = n > 0;
+  c.standardized = n >= RequiredFollowups(period);
+  c.controlled = n > 0 && latest_on_target;
+  return c;
+}
+
+}  // namespace
+
+// Applies one batch: reads through the pending WriteBatch so later records see earlier ones,
+// and sums cell changes in memory so each cell is written once per batch.
+class TownshipAggregator::BatchApplier {
+ public:
+  BatchApplier(Store* store, const std::string& village)
+      : store_(store),
+        village_(village),
+        records_(store->Family(kRecords)),
+        patients_(store->Family(kPatients)),
+        batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
+
+  // Applies one record; counts its outcome in `counters`.
+  absl::Status Apply(const Record& record, absl::CivilSecond now,
+                     absl::flat_hash_map<std::string, uint64_t>* counters) {
+    std::string ignored_column;
+    // The township's clock may lag the village's: allow a few days before calling a record
+    // from the future.
+    if (!ValidateRecord(record, now + 6 * 86400, &ignored_column).ok()) {
+      ++(*counters)[kRefused];
+      return absl::OkStatus();
+    }
+    std::string key = absl::StrCat(village_, "|", record.record_id());
+    std::string stored;
+    rocksdb::Status s =
+        batch_.GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(), records_, key, &stored);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading township records");
+    bool found = s.ok();
+    if (record.is_void()) {
+      Record original;
+      if (!found || stored.empty() ||
+          !original.ParseFromArray(stored.data() + 1, static_cast<int>(stored.size() - 1))) {
+        ++(*counters)[kRefused];  // nothing to void here
+        return absl::OkStatus();
+      }
+      if (stored[0] == kVoided) {
+        ++(*counters)[kDuplicates];
+        return absl::OkStatus();
+      }
+      stored[0] = kVoided;
+      batch_.Put(records_, key, stored);
+      ++(*counters)[kApplied];
+      return AddEffects(original, -1);
+    }
+    std::string content = record.SerializeAsString();
+    if (found) {
+      // Seen before, under another epoch or seq: count it once only.
+      ++(*counters)[absl::string_view(stored).substr(1) == content ? kDuplicates : kConflicts];
+      return absl::OkStatus();
+    }
+    batch_.Put(records_, key, absl::StrCat(std::string(1, kActive), content));
+    ++(*counters)[kApplied];
+    return AddEffects(record, +1);
+  }
+
+  rocksdb::WriteBatchWithIndex* batch() { return &batch_; }
+  const absl::flat_hash_map<std::string, int64_t>& cell_deltas() const { return deltas_; }
+
+ private:
+  absl::Status AddEffects(const Record& record, int sign) {
+    absl::CivilDay day = DayOfLocalSeconds(record.occurred_at());
+    std::string day_key = FormatDay(day);
+    for (const DayContribution& c : DayContributions(record)) {
+      if (c.second != 0) deltas_[EncodeCellKey(village_, c.first, day_key)] += sign * c.second;
+    }
+    const DistinctFamily* family = FindDistinctFamily(record.kind());
+    if (family == nullptr) return absl::OkStatus();
+
+    std::array<Period, 5> periods = CalendarPeriodsOf(day);
+    const Period& year = periods[4];
+    std::string prefix = PatientPrefix(record, village_);
+    std::vector<Followup> followups;
+    RETURN_IF_ERROR(LoadFollowups(prefix, year, &followups));
+    std::array<Contribution, 5> before;
+    for (int i = 0; i < 5; ++i) before[i] = Evaluate(followups, periods[i]);
+
+    std::string entry_key = prefix;
+    PutOrderedInt64(&entry_key, record.occurred_at());
+    entry_key += record.record_id();
+    if (sign > 0) {
+      bool on_target = IsOnTarget(record);
+      batch_.Put(patients_, entry_key, on_target ? "1" : "0");
+      Followup f{record.occurred_at(), record.record_id(), on_target};
+      auto pos = std::upper_bound(
+          followups.begin(), followups.end(), f,
+          [](const Followup& a, const Followup& b) { return a.at < b.at; });
+      followups.insert(pos, f);
+    } else {
+      batch_.Delete(patients_, entry_key);
+      followups.erase(std::remove_if(followups.begin(), followups.end(),
+                                     [&](const Followup& f) {
+                                       return f.at == record.occurred_at() &&
+                                              f.record_id == record.record_id();
+                                     }),
+                      followups.end());
+    }
+    for (int i = 0; i < 5; ++i) {
+      Contribution after = Evaluate(followups, periods[i]);
+      std::string period_key = periods[i].Key();
+      auto add = [&](absl::string_view code, bool was, bool is) {
+        if (!code.empty() && was != is) {
+          deltas_[EncodeCellKey(village_, code, period_key)] += is ? 1 : -1;
+        }
+      };
+      add(family->managed, before[i].managed, after.managed);
+      add(family->standardized, before[i].standardized, after.standardized);
+      add(family->controlled, before[i].controlled, after.controlled);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status LoadFollowups(const std::string& prefix, const Period& year,
+                             std::vector<Followup>* out) {
+    std::string start = prefix;
+    PutOrderedInt64(&start, int64_t{DaysSinceEpoch(year.first)} * 86400);
+    int64_t end = (int64_t{DaysSinceEpoch(year.last)} + 1) * 86400;
+    std::unique_ptr<rocksdb::Iterator> it(batch_.NewIteratorWithBase(
+        patients_, store_->db()->NewIterator(rocksdb::ReadOptions(), patients_)));
+    for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      absl::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+      int64_t at;
+      if (!GetOrderedInt64(&rest, &at)) return absl::DataLossError("bad patient state key");
+      if (at >= end) break;
+      out->push_back(Followup{at, std::string(rest), it->value() == "1"});
+    }
+    return FromRocks(it->status(), "reading patient state");
+  }
+
+  Store* store_;
+  const std::string& village_;
+  rocksdb::ColumnFamilyHandle* records_;
+  rocksdb::ColumnFamilyHandle* patients_;
+  rocksdb::WriteBatchWithIndex batch_;
+  absl::flat_hash_map<std::string, int64_t> deltas_;
+};
+
+TownshipAggregator::TownshipAggregator(std::unique_ptr<Store> store,
+                                       const AggregatorOptions& options)
+    : store_(std::move(store)), options_(options) {}
+
+absl::StatusOr<std::unique_ptr<TownshipAggregator>> TownshipAggregator::Open(
+    const std::string& dir, const AggregatorOptions& options) {
+  StoreOptions store_options;
+  store_options.column_families = {kRecords, kPatients, kCells, kChanged};
+  store_options.env = options.env;
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir, store_options));
+  std::unique_ptr<TownshipAggregator> aggregator(
+      new TownshipAggregator(std::move(store), options));
+  RETURN_IF_ERROR(aggregator->Load());
+  return aggregator;
+}
+
+absl::Status TownshipAggregator::Load() {
+  rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
+  ASSIGN_OR_RETURN(std::optional<std::string> township, store_->Get(meta, "township_id"));
+  if (township.has_value() && *township != options_.township_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", store_->dir(), " belongs to township ", *township, ", not ",
+        options_.township_id, "; use that --township_id or another --data_dir"));
+  }
+  if (!township.has_value()) {
+    rocksdb::WriteBatch batch;
+    batch.Put(meta, "township_id", options_.township_id);
+    RETURN_IF_ERROR(store_->Write(&batch));
+  }
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(meta);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    absl::string_view value(it->value().data(), it->value().size());
+    if (key == kVersionKey) {
+      version_ = ReadU64(value);
+    } else if (absl::ConsumePrefix(&key, kWatermarkPrefix)) {
+      size_t bar = key.find('|');
+      if (bar == absl::string_view::npos) continue;
+      absl::string_view epoch_bytes = key.substr(bar + 1);
+      watermarks_[{std::string(key.substr(0, bar)), ReadU64(epoch_bytes)}] = ReadU64(value);
+    } else if (absl::ConsumePrefix(&key, kCounterPrefix)) {
+      counters_[std::string(key)] = ReadU64(value);
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "loading township state"));
+  std::unique_ptr<rocksdb::Iterator> changed = store_->NewIterator(store_->Family(kChanged));
+  cells_pending_ = 0;
+  for (changed->SeekToFirst(); changed->Valid(); changed->Next()) ++cells_pending_;
+  return FromRocks(changed->status(), "counting changed cells");
+}
+
+uint64_t TownshipAggregator::Watermark(const std::string& village_id, uint64_t epoch) const {
+  absl::MutexLock lock(&mu_);
+  auto it = watermarks_.find({village_id, epoch});
+  return it == watermarks_.end() ? 0 : it->second;
+}
+
+absl::Status TownshipAggregator::CheckBudget() const {
+  uint64_t used = store_->ApproximateBytes();
+  if (used >= options_.max_buffer_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "township store holds ", used >> 20, " MB, the limit is --max_buffer_mb=",
+        options_.max_buffer_bytes >> 20,
+        "; new records are refused (nothing accepted is lost): raise the limit or add disk"));
+  }
+  absl::StatusOr<uint64_t> free_bytes = store_->FreeDiskBytes();
+  if (free_bytes.ok() && *free_bytes < options_.min_free_disk_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("disk nearly full under ", store_->dir(), ": ", *free_bytes >> 20,
+                     " MB free; new records are refused until space is freed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(const std::string& village_id,
+                                                        uint64_t epoch,
+                                                        const RecordBatch& batch) {
+  absl::MutexLock lock(&mu_);
+  uint64_t watermark = 0;
+  if (auto it = watermarks_.find({village_id, epoch}); it != watermarks_.end()) {
+    watermark = it->second;
+  }
+  uint64_t expect = watermark + 1;
+  for (const SeqRecord& r : batch.records()) {
+    if (r.seq() <= watermark) continue;
+    if (r.seq() != expect) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("sequence gap from village ", village_id, ": expected seq ", expect,
+                       ", got ", r.seq(), "; resend from the watermark ", watermark));
+    }
+    ++expect;
+  }
+  uint64_t new_watermark = expect - 1;
+  if (new_watermark == watermark) return watermark;  // all already applied
+  RETURN_IF_ERROR(CheckBudget());
+
+  BatchApplier applier(store_.get(), village_id);
+  absl::flat_hash_map<std::string, uint64_t> counted;
+  absl::CivilSecond now = NowLocal();
+  for (const SeqRecord& r : batch.records()) {
+    if (r.seq() <= watermark) continue;
+    RETURN_IF_ERROR(applier.Apply(r.record(), now, &counted));
+  }
+
+  rocksdb::WriteBatchWithIndex* wb = applier.batch();
+  rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
+  rocksdb::ColumnFamilyHandle* changed = store_->Family(kChanged);
+  rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
+  uint64_t version = version_ + 1;
+  uint64_t newly_pending = 0;
+  for (const auto& [key, delta] : applier.cell_deltas()) {
+    if (delta == 0) continue;
+    ASSIGN_OR_RETURN(std::optional<std::string> current, store_->Get(cells, key));
+    CellValue value;
+    if (current.has_value() && !DecodeCellValue(*current, &value)) {
+      return absl::DataLossError(absl::StrCat("unreadable cell ", key));
+    }
+    value.value += delta;
+    value.version = version;
+    wb->Put(cells, key, EncodeCellValue(value));
+    ASSIGN_OR_RETURN(std::optional<std::string> mark, store_->Get(changed, key));
+    if (!mark.has_value()) {
+      wb->Put(changed, key, "");
+      ++newly_pending;
+    }
+  }
+  std::map<std::string, uint64_t> counters = counters_;
+  for (const auto& [name, n] : counted) {
+    counters[name] += n;
+    wb->Put(meta, absl::StrCat(kCounterPrefix, name), U64(counters[name]));
+  }
+  wb->Put(meta, kVersionKey, U64(version));
+  wb->Put(meta, WatermarkKey(village_id, epoch), U64(new_watermark));
+  RETURN_IF_ERROR(store_->Write(wb->GetWriteBatch(), /*sync=*/true));
+
+  version_ = version;
+  watermarks_[{village_id, epoch}] = new_watermark;
+  counters_ = std::move(counters);
+  cells_pending_ += newly_pending;
+  return new_watermark;
+}
+
+absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells, std::vector<Cell>* out) {
+  absl::MutexLock lock(&mu_);
+  rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(store_->Family(kChanged));
+  // Resume after the last cell handed out, then wrap around, so a cell that keeps changing
+  // cannot starve the others.
+  std::string start = forward_cursor_;
+  for (int pass = 0; pass < 2 && out->size() < max_cells; ++pass) {
+    if (pass == 0) {
+      it->Seek(start);
+    } else {
+      if (start.empty()) break;
+      it->SeekToFirst();
+    }
+    for (; it->Valid() && out->size() < max_cells; it->Next()) {
+      if (pass == 1 && it->key().compare(start) >= 0) break;
+      std::string key = it->key().ToString();
+      ASSIGN_OR_RETURN(std::optional<std::string> current, store_->Get(cells, key));
+      CellKey parts;
+      CellValue value;
+      if (!current.has_value() || !DecodeCellKey(key, &parts) ||
+          !DecodeCellValue(*current, &value)) {
+        return absl::DataLossError(absl::StrCat("changed cell ", key, " is unreadable"));
+      }
+      Cell cell;
+      cell.set_village_id(std::move(parts.village_id));
+      cell.set_indicator(std::move(parts.indicator));
+      cell.set_period(std::move(parts.period));
+      cell.set_value(value.value);
+      cell.set_version(value.version);
+      out->push_back(std::move(cell));
+      forward_cursor_ = key + '\0';
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "scanning changed cells"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TownshipAggregator::MarkForwarded(const std::vector<Cell>& forwarded) {
+  absl::MutexLock lock(&mu_);
+  rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
+  rocksdb::WriteBatch batch;
+  uint64_t cleared = 0;
+  for (const Cell& cell : forwarded) {
+    std::string key = EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
+    ASSIGN_OR_RETURN(std::optional<std::string> current, store_->Get(cells, key));
+    CellValue value;
+    if (current.has_value() && DecodeCellValue(*current, &value) &&
+        value.version == cell.version()) {
+      batch.Delete(store_->Family(kChanged), key);
+      ++cleared;
+    }
+  }
+  // Not synced: a lost clear only means the cell is sent again, which the county ignores.
+  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+  cells_pending_ = cells_pending_ > cleared ? cells_pending_ - cleared : 0;
+  return absl::OkStatus();
+}
+
+void TownshipAggregator::WaitForChanges(absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto pending = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return cells_pending_ > 0; };
+  mu_.AwaitWithTimeout(absl::Condition(&pending), timeout);
+}
+
+uint64_t TownshipAggregator::cells_pending() const {
+  absl::MutexLock lock(&mu_);
+  return cells_pending_;
+}
+
+void TownshipAggregator::FillStatus(TownshipStatus* status) const {
+  absl::MutexLock lock(&mu_);
+  status->set_township_id(options_.township_id);
+  for (const auto& [key, watermark] : watermarks_) {
+    VillageProgress* v = status->add_villages();
+    v->set_village_id(key.first);
+    v->set_epoch(key.second);
+    v->set_watermark(watermark);
+  }
+  auto counter = [this](const char* name) ABSL_SHARED_LOCKS_REQUIRED(mu_) -> uint64_t {
+    auto it = counters_.find(name);
+    return it == counters_.end() ? 0 : it->second;
+  };
+  status->set_records_applied(counter(kApplied));
+  status->set_records_duplicate(counter(kDuplicates));
+  status->set_records_conflicting(counter(kConflicts));
+  status->set_records_refused(counter(kRefused));
+  status->set_cells_pending(cells_pending_);
+  status->set_db_bytes(store_->ApproximateBytes());
+}
+
+}  // namespace sanji

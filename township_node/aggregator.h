@@ -1,0 +1,86 @@
+// TownshipAggregator: applies village records exactly once and keeps the rollup cells.
+//
+// For each (village, epoch) it keeps the highest contiguous seq applied (the watermark). A
+// batch is applied in one synced WriteBatch holding the raw records, the per-patient state,
+// the new cell values, their "changed" marks for the forwarder and the new watermark, so a
+// crash at any point leaves either all of a batch or none of it; a resend below the watermark
+// is ignored. Raw records are keyed by (village, record_id): a record re-sent under a new
+// epoch (an agent whose data directory was recreated) with the same content is recognised and
+// not counted again.
+//
+// Cells follow common/catalogue.h: count/sum indicators per day, distinct indicators per
+// calendar period, recomputed from per-patient follow-up state so that voids and late records
+// give exact values. Every changed cell gets the batch's version (a per-township counter), so
+// the county can apply cells idempotently and in any order.
+//
+// Thread-safety: all methods are thread-safe (one internal mutex serializes state changes).
+#ifndef SANJI_TOWNSHIP_NODE_AGGREGATOR_H_
+#define SANJI_TOWNSHIP_NODE_AGGREGATOR_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/storage.h"
+#include "proto/rollup_sync.pb.h"
+#include "proto/village_sync.pb.h"
+
+namespace sanji {
+
+struct AggregatorOptions {
+  std::string township_id;
+  uint64_t max_buffer_bytes = uint64_t{1024} << 20;  // data held; beyond it syncs are refused
+  uint64_t min_free_disk_bytes = uint64_t{16} << 20;
+  rocksdb::Env* env = nullptr;  // tests: simulated power loss
+};
+
+class TownshipAggregator {
+ public:
+  static absl::StatusOr<std::unique_ptr<TownshipAggregator>> Open(
+      const std::string& dir, const AggregatorOptions& options);
+
+  // Highest contiguous seq applied for (village, epoch); 0 if none.
+  uint64_t Watermark(const std::string& village_id, uint64_t epoch) const;
+
+  // Applies the records of `batch` with seq above the watermark, in order; they must continue
+  // it without a gap (FailedPrecondition otherwise). Durable on return; returns the new
+  // watermark. RESOURCE_EXHAUSTED when the buffer budget or the disk is spent.
+  absl::StatusOr<uint64_t> ApplyBatch(const std::string& village_id, uint64_t epoch,
+                                      const RecordBatch& batch);
+
+  // Up to `max_cells` changed cells not yet acknowledged by the county, with current values.
+  absl::Status ReadChangedCells(size_t max_cells, std::vector<Cell>* out);
+  // The county has stored `cells`; clears their marks unless they changed again since.
+  absl::Status MarkForwarded(const std::vector<Cell>& cells);
+  // Waits until there may be changed cells to forward, or `timeout`.
+  void WaitForChanges(absl::Duration timeout) const;
+
+  void FillStatus(TownshipStatus* status) const;
+  uint64_t cells_pending() const;
+
+ private:
+  class BatchApplier;
+  TownshipAggregator(std::unique_ptr<Store> store, const AggregatorOptions& options);
+  absl::Status Load();
+  absl::Status CheckBudget() const;
+
+  std::unique_ptr<Store> store_;
+  AggregatorOptions options_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::pair<std::string, uint64_t>, uint64_t> watermarks_ ABSL_GUARDED_BY(mu_);
+  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t cells_pending_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, uint64_t> counters_ ABSL_GUARDED_BY(mu_);
+  std::string forward_cursor_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sanji
+
+#endif  // SANJI_TOWNSHIP_NODE_AGGREGATOR_H_

@@ -1,0 +1,50 @@
+// Forwarder: sends changed rollup cells to the county over one long-lived stream.
+//
+// Cells carry absolute values and versions, so a resend is harmless; a cell's "changed" mark
+// is cleared only after the county acknowledges the batch durably stored. Reconnects back off
+// with jitter. Works whether or not the county is reachable: changes wait in RocksDB.
+//
+// Thread-safety: Start/Stop from one thread; FillStatus from any.
+#ifndef SANJI_TOWNSHIP_NODE_FORWARDER_H_
+#define SANJI_TOWNSHIP_NODE_FORWARDER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/rollup_sync.grpc.pb.h"
+#include "township_node/aggregator.h"
+
+namespace sanji {
+
+class Forwarder {
+ public:
+  Forwarder(std::string township_id, std::string county, TownshipAggregator* aggregator);
+  ~Forwarder();
+  void Start();
+  void Stop();
+  void FillStatus(TownshipStatus* status) const;
+
+ private:
+  void Run();
+  absl::Status RunStream(bool* progressed);
+
+  std::string township_id_;
+  std::string county_;
+  TownshipAggregator* aggregator_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::thread thread_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::string link_state_ ABSL_GUARDED_BY(mu_) = "connecting";
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+  int64_t last_forward_unix_ms_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace sanji
+
+#endif  // SANJI_TOWNSHIP_NODE_FORWARDER_H_

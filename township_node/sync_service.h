@@ -1,0 +1,33 @@
+// TownshipSync gRPC service: one stream per village (Hello, then batches, each acknowledged
+// with the watermark once durable), and Status. Thread-safe; owns nothing.
+#ifndef SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
+#define SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
+
+#include <string>
+
+#include "proto/village_sync.grpc.pb.h"
+#include "township_node/aggregator.h"
+#include "township_node/forwarder.h"
+
+namespace sanji {
+
+class SyncService final : public TownshipSync::Service {
+ public:
+  SyncService(std::string township_id, TownshipAggregator* aggregator,
+              const Forwarder* forwarder)
+      : township_id_(std::move(township_id)), aggregator_(aggregator), forwarder_(forwarder) {}
+
+  grpc::Status Sync(grpc::ServerContext* context,
+                    grpc::ServerReaderWriter<TownshipMessage, VillageMessage>* stream) override;
+  grpc::Status Status(grpc::ServerContext* context, const StatusRequest* request,
+                      TownshipStatus* response) override;
+
+ private:
+  std::string township_id_;
+  TownshipAggregator* aggregator_;
+  const Forwarder* forwarder_;
+};
+
+}  // namespace sanji
+
+#endif  // SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_

@@ -1,0 +1,292 @@
+#include "village_agent/record_intake.h"
+
+#include <random>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/key_codec.h"
+#include "common/record_parse.h"
+#include "common/status_macros.h"
+
+namespace sanji {
+namespace {
+
+constexpr char kEpochKey[] = "epoch";
+constexpr char kLastSeqKey[] = "last_seq";
+constexpr char kAckedSeqKey[] = "acked_seq";
+
+// Value of the records family: one state byte, then the accepted Record.
+constexpr char kActive = 'N';
+constexpr char kVoided = 'V';
+
+std::string SeqKey(uint64_t seq) {
+  std::string key;
+  PutFixed64BE(&key, seq);
+  return key;
+}
+
+std::string EncodeU64(uint64_t v) { return SeqKey(v); }
+
+uint64_t DecodeU64(const std::string& s) {
+  absl::string_view in(s);
+  uint64_t v = 0;
+  GetFixed64BE(&in, &v);
+  return v;
+}
+
+RowOutcome Rejected(std::string column, std::string reason) {
+  RowOutcome o;
+  o.set_result(RowOutcome::REJECTED);
+  o.set_column(std::move(column));
+  o.set_reason(std::move(reason));
+  return o;
+}
+
+RowOutcome WithResult(RowOutcome::Result result) {
+  RowOutcome o;
+  o.set_result(result);
+  return o;
+}
+
+}  // namespace
+
+RecordIntake::RecordIntake(std::unique_ptr<Store> store, const IntakeOptions& options)
+    : store_(std::move(store)),
+      options_(options),
+      records_(store_->Family("records")),
+      outbox_(store_->Family("outbox")) {}
+
+absl::StatusOr<std::unique_ptr<RecordIntake>> RecordIntake::Open(const std::string& dir,
+                                                                 const IntakeOptions& options) {
+  StoreOptions store_options;
+  store_options.column_families = {"records", "outbox"};
+  store_options.env = options.env;
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir, store_options));
+  std::unique_ptr<RecordIntake> intake(new RecordIntake(std::move(store), options));
+  RETURN_IF_ERROR(intake->Load());
+  return intake;
+}
+
+absl::Status RecordIntake::Load() {
+  rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
+  ASSIGN_OR_RETURN(std::optional<std::string> epoch, store_->Get(meta, kEpochKey));
+  ASSIGN_OR_RETURN(std::optional<std::string> village, store_->Get(meta, "village_id"));
+  if (village.has_value() && *village != options_.village_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", store_->dir(), " belongs to village ", *village, ", not ",
+        options_.village_id, "; use that --village_id or another --data_dir"));
+  }
+  if (!epoch.has_value()) {
+    // A fresh data directory: a new epoch, so that seqs restart without colliding.
+    std::random_device rd;
+    uint64_t e = 0;
+    while (e == 0) e = (uint64_t{rd()} << 32) ^ rd();
+    rocksdb::WriteBatch batch;
+    batch.Put(meta, kEpochKey, EncodeU64(e));
+    batch.Put(meta, "village_id", options_.village_id);
+    RETURN_IF_ERROR(store_->Write(&batch));
+    epoch_ = e;
+  } else {
+    epoch_ = DecodeU64(*epoch);
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> last, store_->Get(meta, kLastSeqKey));
+  ASSIGN_OR_RETURN(std::optional<std::string> acked, store_->Get(meta, kAckedSeqKey));
+  absl::MutexLock lock(&mu_);
+  last_seq_ = last.has_value() ? DecodeU64(*last) : 0;
+  acked_seq_ = acked.has_value() ? DecodeU64(*acked) : 0;
+  pending_bytes_ = 0;
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(outbox_);
+  for (it->Seek(SeqKey(acked_seq_ + 1)); it->Valid(); it->Next()) {
+    pending_bytes_ += it->value().size();
+  }
+  return FromRocks(it->status(), "scanning outbox");
+}
+
+absl::Status RecordIntake::CheckBudget() const {
+  if (pending_bytes_ >= options_.max_buffer_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "village buffer is full: ", pending_bytes_ >> 20, " MB of records wait to sync, the "
+        "limit is --max_buffer_mb=", options_.max_buffer_bytes >> 20,
+        "; nothing already accepted is lost: new records are taken again once the township "
+        "is reachable and the backlog drains"));
+  }
+  absl::StatusOr<uint64_t> free_bytes = store_->FreeDiskBytes();
+  if (free_bytes.ok() && *free_bytes < options_.min_free_disk_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "disk nearly full: ", *free_bytes >> 20, " MB free under ", store_->dir(),
+        ", below the reserve of ", options_.min_free_disk_bytes >> 20,
+        " MB; free disk space, then import again"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(const std::vector<RawRow>& rows) {
+  // Parse outside any lock: it is the CPU-heavy part.
+  absl::CivilSecond now = NowLocal();
+  std::vector<RowOutcome> outcomes(rows.size());
+  std::vector<std::optional<Record>> parsed(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::string column;
+    absl::StatusOr<Record> record = ParseRow(rows[i], now, &column);
+    if (record.ok()) {
+      parsed[i] = std::move(*record);
+    } else {
+      outcomes[i] = Rejected(column, std::string(record.status().message()));
+    }
+  }
+
+  absl::MutexLock submit_lock(&submit_mu_);
+  uint64_t seq;
+  {
+    absl::MutexLock lock(&mu_);
+    RETURN_IF_ERROR(CheckBudget());
+    seq = last_seq_;
+  }
+  rocksdb::WriteBatch batch;
+  uint64_t added_bytes = 0;
+  // State written earlier in this same batch, by record_id (value as in the records family).
+  absl::flat_hash_map<std::string, std::string> in_batch;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!parsed[i].has_value()) continue;
+    const Record& record = *parsed[i];
+    std::optional<std::string> stored;
+    if (auto it = in_batch.find(record.record_id()); it != in_batch.end()) {
+      stored = it->second;
+    } else {
+      ASSIGN_OR_RETURN(stored, store_->Get(records_, record.record_id()));
+    }
+    Record previous;
+    if (stored.has_value() && (stored->empty() || !previous.ParseFromArray(
+                                                      stored->data() + 1, stored->size() - 1))) {
+      return absl::DataLossError(
+          absl::StrCat("stored record ", record.record_id(), " is unreadable"));
+    }
+    std::string new_state;
+    if (record.is_void()) {
+      if (!stored.has_value()) {
+        outcomes[i] = Rejected("record_id", absl::StrCat("record_id '", record.record_id(),
+                                                         "' was never accepted here, so there "
+                                                         "is nothing to void"));
+        continue;
+      }
+      if (previous.kind() != record.kind()) {
+        outcomes[i] = Rejected("kind", absl::StrCat("record '", record.record_id(), "' is a ",
+                                                    previous.kind(), ", not a ", record.kind()));
+        continue;
+      }
+      if ((*stored)[0] == kVoided) {
+        outcomes[i] = WithResult(RowOutcome::DUPLICATE);
+        continue;
+      }
+      new_state = std::string(1, kVoided) + stored->substr(1);
+    } else {
+      if (stored.has_value()) {
+        if (stored->substr(1) == record.SerializeAsString()) {
+          outcomes[i] = WithResult(RowOutcome::DUPLICATE);
+        } else {
+          outcomes[i] = Rejected(
+              "record_id",
+              absl::StrCat("record_id '", record.record_id(),
+                           "' was already accepted with different content; to correct a "
+                           "record, void it (action=void) and add a new row with a new "
+                           "record_id"));
+        }
+        continue;
+      }
+      new_state = std::string(1, kActive) + record.SerializeAsString();
+    }
+    SeqRecord entry;
+    entry.set_seq(++seq);
+    *entry.mutable_record() = record;
+    std::string value = entry.SerializeAsString();
+    added_bytes += value.size();
+    batch.Put(outbox_, SeqKey(seq), value);
+    batch.Put(records_, record.record_id(), new_state);
+    in_batch[record.record_id()] = std::move(new_state);
+    outcomes[i] = WithResult(RowOutcome::ACCEPTED);
+  }
+  uint64_t first_new;
+  {
+    absl::MutexLock lock(&mu_);
+    first_new = last_seq_ + 1;
+  }
+  if (seq >= first_new) {
+    batch.Put(store_->Family("default"), kLastSeqKey, EncodeU64(seq));
+    RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
+    absl::MutexLock lock(&mu_);
+    last_seq_ = seq;
+    pending_bytes_ += added_bytes;
+  }
+  return outcomes;
+}
+
+absl::Status RecordIntake::ReadPending(uint64_t after_seq, size_t max_records,
+                                       std::vector<SeqRecord>* out) const {
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(outbox_);
+  for (it->Seek(SeqKey(after_seq + 1)); it->Valid() && out->size() < max_records; it->Next()) {
+    SeqRecord entry;
+    if (!entry.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("unreadable outbox entry");
+    }
+    out->push_back(std::move(entry));
+  }
+  return FromRocks(it->status(), "reading outbox");
+}
+
+absl::Status RecordIntake::Acknowledge(uint64_t watermark) {
+  uint64_t from;
+  {
+    absl::MutexLock lock(&mu_);
+    if (watermark <= acked_seq_) return absl::OkStatus();
+    if (watermark > last_seq_) {
+      return absl::DataLossError(absl::StrCat(
+          "township acknowledges seq ", watermark, " but this agent only accepted ", last_seq_,
+          " in epoch ", epoch_));
+    }
+    from = acked_seq_ + 1;
+  }
+  uint64_t freed = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(outbox_);
+    std::string end = SeqKey(watermark + 1);
+    for (it->Seek(SeqKey(from)); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+      freed += it->value().size();
+    }
+  }
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(outbox_, SeqKey(from), SeqKey(watermark + 1));
+  batch.Put(store_->Family("default"), kAckedSeqKey, EncodeU64(watermark));
+  // Not synced: if the acknowledgement is lost in a crash, the township sees the resend below
+  // its watermark and ignores it.
+  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+  absl::MutexLock lock(&mu_);
+  acked_seq_ = watermark;
+  pending_bytes_ = pending_bytes_ > freed ? pending_bytes_ - freed : 0;
+  return absl::OkStatus();
+}
+
+bool RecordIntake::WaitForRecordsAfter(uint64_t after_seq, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this, after_seq]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return last_seq_ > after_seq;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+}
+
+uint64_t RecordIntake::last_seq() const {
+  absl::MutexLock lock(&mu_);
+  return last_seq_;
+}
+
+uint64_t RecordIntake::acked_seq() const {
+  absl::MutexLock lock(&mu_);
+  return acked_seq_;
+}
+
+uint64_t RecordIntake::pending_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return pending_bytes_;
+}
+
+}  // namespace sanji

@@ -1,0 +1,82 @@
+// RecordIntake: the village agent's durable store of what the clinic recorded.
+//
+// Accepting a row means: parse and validate it, refuse a conflicting record_id, give it the
+// next sequence number of this epoch, and write the record, its outbox entry and the new
+// sequence number in one synced WriteBatch. Only then is the row reported accepted, so an
+// accepted record survives kill -9 and power loss. The outbox is what the uploader sends to
+// the township; entries are removed when the township acknowledges them.
+//
+// Idempotency key of every record: (village_id, epoch, seq). The epoch is chosen at random
+// when the data directory is created, so a wiped agent never reuses a (epoch, seq).
+//
+// Thread-safety: all methods are thread-safe; Submit calls are serialized internally so that
+// sequence numbers stay contiguous.
+#ifndef SANJI_VILLAGE_AGENT_RECORD_INTAKE_H_
+#define SANJI_VILLAGE_AGENT_RECORD_INTAKE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/storage.h"
+#include "proto/village_sync.pb.h"
+
+namespace sanji {
+
+struct IntakeOptions {
+  std::string village_id;
+  // Budget for records waiting to sync; new rows are refused beyond it.
+  uint64_t max_buffer_bytes = uint64_t{256} << 20;
+  // New rows are refused when the disk has less free space than this.
+  uint64_t min_free_disk_bytes = uint64_t{16} << 20;
+  rocksdb::Env* env = nullptr;  // tests: simulated power loss
+};
+
+class RecordIntake {
+ public:
+  static absl::StatusOr<std::unique_ptr<RecordIntake>> Open(const std::string& dir,
+                                                            const IntakeOptions& options);
+
+  // One outcome per row, in order; every ACCEPTED row is durable when this returns.
+  // RESOURCE_EXHAUSTED (nothing accepted) when the buffer budget is spent or the disk is full.
+  absl::StatusOr<std::vector<RowOutcome>> Submit(const std::vector<RawRow>& rows);
+
+  // Up to `max_records` outbox entries with seq > after_seq, in seq order.
+  absl::Status ReadPending(uint64_t after_seq, size_t max_records,
+                           std::vector<SeqRecord>* out) const;
+  // The township has everything up to `watermark`: drop it from the outbox.
+  absl::Status Acknowledge(uint64_t watermark);
+  // Blocks until a record with seq > after_seq exists or `timeout` passes.
+  bool WaitForRecordsAfter(uint64_t after_seq, absl::Duration timeout) const;
+
+  const std::string& village_id() const { return options_.village_id; }
+  uint64_t epoch() const { return epoch_; }
+  uint64_t last_seq() const;
+  uint64_t acked_seq() const;
+  uint64_t pending_bytes() const;
+
+ private:
+  RecordIntake(std::unique_ptr<Store> store, const IntakeOptions& options);
+  absl::Status Load();
+  absl::Status CheckBudget() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  std::unique_ptr<Store> store_;
+  IntakeOptions options_;
+  rocksdb::ColumnFamilyHandle* records_;
+  rocksdb::ColumnFamilyHandle* outbox_;
+  uint64_t epoch_ = 0;
+
+  absl::Mutex submit_mu_;  // serializes Submit (held across the synced write)
+  mutable absl::Mutex mu_;
+  uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t acked_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace sanji
+
+#endif  // SANJI_VILLAGE_AGENT_RECORD_INTAKE_H_

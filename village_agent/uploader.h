@@ -1,0 +1,63 @@
+// Uploader: sends the agent's outbox to its township over one long-lived bidirectional stream.
+//
+// Protocol (proto/village_sync.proto): Hello(village, epoch, last_seq); the township answers
+// with its watermark for (village, epoch); the uploader then streams batches from
+// watermark + 1, keeping at most a window of records unacknowledged, and drops what each Ack
+// covers from the outbox. Any error closes the stream; it reconnects with capped exponential
+// backoff and jitter and resumes from the township's watermark, so nothing is skipped and a
+// resend below the watermark is harmless.
+//
+// Thread-safety: Start/Stop from one thread; status accessors from any.
+#ifndef SANJI_VILLAGE_AGENT_UPLOADER_H_
+#define SANJI_VILLAGE_AGENT_UPLOADER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/village_sync.grpc.pb.h"
+#include "village_agent/record_intake.h"
+
+namespace sanji {
+
+struct UploaderOptions {
+  std::string township;           // HOST:PORT
+  size_t batch_records = 500;     // records per batch
+  size_t window_records = 4000;   // unacknowledged records in flight
+};
+
+class Uploader {
+ public:
+  Uploader(RecordIntake* intake, UploaderOptions options);  // intake not owned
+  ~Uploader();
+  void Start();
+  void Stop();
+
+  // Fills link_state, last_sync_unix_ms and last_error.
+  void FillStatus(AgentStatus* status) const;
+
+ private:
+  void Run();
+  // One connection: returns when the stream breaks or Stop() is called; `progressed` tells
+  // whether the township acknowledged anything on it.
+  absl::Status RunStream(bool* progressed);
+  void SetLink(const std::string& state, const std::string& error);
+
+  RecordIntake* intake_;
+  UploaderOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::thread thread_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::string link_state_ ABSL_GUARDED_BY(mu_) = "connecting";
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+  int64_t last_sync_unix_ms_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace sanji
+
+#endif  // SANJI_VILLAGE_AGENT_UPLOADER_H_
