@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# End-to-end figures for one village: import rows/s (township down, so import alone is timed),
+# then the time to sync the whole backlog village -> township -> county once both start, and
+# each process's peak RSS. Usage: bench/backlog.sh [RECORDS] (default 100000).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bin=${SANJI_BUILD_DIR:-$repo/build}/bin
+n=${1:-100000}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+"$bin/gen_workload" --out_dir="$work/w" --townships=1 --villages_per_township=1 \
+  --records_per_village="$n" --bad_rows=false --encoding_mix=false >/dev/null
+v=640522100201 t=640522100 port=${SANJI_BENCH_PORT:-18500}
+"$bin/village_agent" serve --village_id=$v --data_dir="$work/v" --township=127.0.0.1:$((port+1)) \
+  --listen=127.0.0.1:$port --insecure 2>"$work/v.log" & vpid=$!
+until "$bin/village_agent" status --agent=127.0.0.1:$port >/dev/null 2>&1; do sleep 0.1; done
+s=$(date +%s.%N)
+"$bin/village_agent" import --agent=127.0.0.1:$port "$work/w/$v.csv" | tail -1
+e=$(date +%s.%N)
+echo "import: $n rows in $(echo "$e - $s" | bc) s = $(echo "$n / ($e - $s)" | bc) rows/s"
+"$bin/county_hub" serve --county_id=640522 --data_dir="$work/c" --listen=127.0.0.1:$((port+2)) \
+  --insecure 2>"$work/c.log" & cpid=$!
+s=$(date +%s.%N)
+"$bin/township_node" serve --township_id=$t --data_dir="$work/t" --listen=127.0.0.1:$((port+1)) \
+  --county=127.0.0.1:$((port+2)) --insecure 2>"$work/t.log" & tpid=$!
+until "$bin/village_agent" status --agent=127.0.0.1:$port | grep -q '^pending_records: 0$'; do
+  sleep 0.05; done
+m=$(date +%s.%N)
+until "$bin/township_node" status --node=127.0.0.1:$((port+1)) 2>/dev/null |
+  grep -q '^cells_pending: 0$'; do sleep 0.05; done
+e=$(date +%s.%N)
+echo "sync: village->township $(echo "$m - $s" | bc) s, ->county done at $(echo "$e - $s" | bc) s" \
+  "= $(echo "$n / ($e - $s)" | bc) records/s end to end"
+for p in "village_agent $vpid" "township_node $tpid" "county_hub $cpid"; do
+  set -- $p; echo "peak RSS $1: $(awk '/VmHWM/{print $2, $3}' /proc/$2/status)"; done
