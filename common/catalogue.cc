@@ -44,8 +44,8 @@ const std::vector<IndicatorDef>& Indicators() {
   static const auto* defs = new std::vector<IndicatorDef>{
       {"outpatient_visits", "门急诊人次", T::kCount},
       {"outpatient_cost_yuan", "门急诊总费用(元)", T::kSumYuan},
-      {"outpatient_cost_avg_yuan", "门诊次均费用(元)", T::kAverageYuan, "outpatient_cost_yuan",
-       "outpatient_visits"},
+      {"outpatient_cost_avg_yuan", "门诊次均费用(元)", T::kAverageYuan,
+       "outpatient_cost_yuan", "outpatient_visits"},
       {"inpatient_admissions", "住院人次", T::kCount},
       {"inpatient_cost_yuan", "住院总费用(元)", T::kSumYuan},
       {"health_records_created", "新建居民健康档案数", T::kCount},
@@ -79,26 +79,28 @@ const std::vector<IndicatorDef>& Indicators() {
       {"tb_managed", "肺结核患者管理人数", T::kDistinct},
       {"hypertension_standardized_rate", "高血压患者规范管理率", T::kRate,
        "hypertension_standardized", "hypertension_managed"},
-      {"hypertension_control_rate", "管理人群血压控制率", T::kRate, "hypertension_controlled",
-       "hypertension_managed"},
-      {"diabetes_standardized_rate", "糖尿病患者规范管理率", T::kRate, "diabetes_standardized",
-       "diabetes_managed"},
-      {"diabetes_control_rate", "管理人群血糖控制率", T::kRate, "diabetes_controlled",
-       "diabetes_managed"},
-      {"child_management_rate", "0-6岁儿童健康管理率", T::kRate, "children_managed", "",
-       P::kChildren06},
-      {"elderly_management_rate", "老年人健康管理率", T::kRate, "elderly_managed", "",
-       P::kElderly65},
-      {"family_doctor_sign_rate", "家庭医生签约率", T::kRate, "family_doctor_signed", "",
+      {"hypertension_control_rate", "管理人群血压控制率", T::kRate,
+       "hypertension_controlled", "hypertension_managed"},
+      {"diabetes_standardized_rate", "糖尿病患者规范管理率", T::kRate,
+       "diabetes_standardized", "diabetes_managed"},
+      {"diabetes_control_rate", "管理人群血糖控制率", T::kRate,
+       "diabetes_controlled", "diabetes_managed"},
+      {"child_management_rate", "0-6岁儿童健康管理率", T::kRate,
+       "children_managed", "", P::kChildren06},
+      {"elderly_management_rate", "老年人健康管理率", T::kRate,
+       "elderly_managed", "", P::kElderly65},
+      {"family_doctor_sign_rate", "家庭医生签约率", T::kRate,
+       "family_doctor_signed", "", P::kResidents},
+      {"health_record_rate", "居民健康档案建档率", T::kRate,
+       "health_records_created", "", P::kResidents},
+      {"death_rate_permille", "报告死亡率(‰)", T::kRate, "death_reports", "",
        P::kResidents},
-      {"health_record_rate", "居民健康档案建档率", T::kRate, "health_records_created", "",
-       P::kResidents},
-      {"death_rate_permille", "报告死亡率(‰)", T::kRate, "death_reports", "", P::kResidents},
   };
   return *defs;
 }
 
-bool LookupIndicator(absl::string_view code, IndicatorDef* def, std::string* name_zh) {
+bool LookupIndicator(absl::string_view code, IndicatorDef* def,
+                     std::string* name_zh) {
   size_t dot = code.find('.');
   absl::string_view base = code.substr(0, dot);
   for (const IndicatorDef& d : Indicators()) {
@@ -161,9 +163,10 @@ const std::vector<DistinctFamily>& DistinctFamilies() {
       {"prenatal_visit", "pregnant_women_managed", "", ""},
       {"elderly_health_check", "elderly_managed", "", ""},
       {"family_doctor_signing", "family_doctor_signed", "", ""},
-      {"hypertension_followup", "hypertension_managed", "hypertension_standardized",
-       "hypertension_controlled"},
-      {"diabetes_followup", "diabetes_managed", "diabetes_standardized", "diabetes_controlled"},
+      {"hypertension_followup", "hypertension_managed",
+       "hypertension_standardized", "hypertension_controlled"},
+      {"diabetes_followup", "diabetes_managed", "diabetes_standardized",
+       "diabetes_controlled"},
       {"smi_followup", "smi_managed", "", ""},
       {"tb_followup", "tb_managed", "", ""},
   };
@@ -180,7 +183,8 @@ const DistinctFamily* FindDistinctFamily(absl::string_view kind) {
 bool IsOnTarget(const Record& record) {
   if (record.kind() == "hypertension_followup") {
     absl::CivilDay day = DayOfLocalSeconds(record.occurred_at());
-    bool elderly = AgeInFullYears(DayFromEpochDays(record.birth_date()), day) >= 65;
+    bool elderly =
+        AgeInFullYears(DayFromEpochDays(record.birth_date()), day) >= 65;
     int systolic_limit = elderly ? 150 : 140;
     return record.systolic() < systolic_limit && record.diastolic() < 90;
   }

@@ -5,7 +5,8 @@
 
 namespace sanji {
 
-std::string EncodeCellKey(absl::string_view village_id, absl::string_view indicator,
+std::string EncodeCellKey(absl::string_view village_id,
+                          absl::string_view indicator,
                           absl::string_view period) {
   return absl::StrCat(village_id, "|", indicator, "|", period);
 }
@@ -30,7 +31,8 @@ std::string EncodeCellValue(const CellValue& value) {
 
 bool DecodeCellValue(absl::string_view bytes, CellValue* out) {
   uint64_t v, version;
-  if (bytes.size() != 16 || !GetFixed64BE(&bytes, &v) || !GetFixed64BE(&bytes, &version)) {
+  if (bytes.size() != 16 || !GetFixed64BE(&bytes, &v) ||
+      !GetFixed64BE(&bytes, &version)) {
     return false;
   }
   out->value = static_cast<int64_t>(v);

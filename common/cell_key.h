@@ -1,9 +1,10 @@
-// Rollup cells: (village, indicator, period) -> (value, version), as the township computes
-// them and the county stores them. See catalogue.h for which periods each indicator keeps.
+// Rollup cells: (village, indicator, period) -> (value, version), as the
+// township computes them and the county stores them. See catalogue.h for which
+// periods each indicator keeps.
 //
-// Key: "<village_id>|<indicator>|<period key>", so that one village's cells, and one
-// indicator's days in date order, are contiguous ranges. Value: 8-byte value then 8-byte
-// version, both big-endian (value as two's complement).
+// Key: "<village_id>|<indicator>|<period key>", so that one village's cells,
+// and one indicator's days in date order, are contiguous ranges. Value: 8-byte
+// value then 8-byte version, both big-endian (value as two's complement).
 #ifndef SANJI_COMMON_CELL_KEY_H_
 #define SANJI_COMMON_CELL_KEY_H_
 
@@ -25,7 +26,8 @@ struct CellValue {
   uint64_t version = 0;
 };
 
-std::string EncodeCellKey(absl::string_view village_id, absl::string_view indicator,
+std::string EncodeCellKey(absl::string_view village_id,
+                          absl::string_view indicator,
                           absl::string_view period);
 bool DecodeCellKey(absl::string_view key, CellKey* out);
 std::string EncodeCellValue(const CellValue& value);

@@ -20,14 +20,15 @@ std::string& ProgramName() {
 }  // namespace
 
 void ExitUsage(absl::string_view message) {
-  std::fprintf(stderr, "%s: %.*s\nRun '%s --help' for usage.\n", ProgramName().c_str(),
-               static_cast<int>(message.size()), message.data(), ProgramName().c_str());
+  std::fprintf(stderr, "%s: %.*s\nRun '%s --help' for usage.\n",
+               ProgramName().c_str(), static_cast<int>(message.size()),
+               message.data(), ProgramName().c_str());
   std::exit(2);
 }
 
 void ExitFailure(absl::string_view message) {
-  std::fprintf(stderr, "%s: %.*s\n", ProgramName().c_str(), static_cast<int>(message.size()),
-               message.data());
+  std::fprintf(stderr, "%s: %.*s\n", ProgramName().c_str(),
+               static_cast<int>(message.size()), message.data());
   std::exit(1);
 }
 
@@ -35,11 +36,13 @@ void RequireFlag(absl::string_view flag, const std::string& value) {
   if (value.empty()) ExitUsage(absl::StrCat("--", flag, " is required"));
 }
 
-CommandLine ParseCommandLineOrExit(int argc, char** argv, absl::string_view usage,
-                                   const std::vector<std::string>& subcommands) {
+CommandLine ParseCommandLineOrExit(
+    int argc, char** argv, absl::string_view usage,
+    const std::vector<std::string>& subcommands) {
   std::string program = argc > 0 ? argv[0] : "sanji";
   size_t slash = program.rfind('/');
-  ProgramName() = slash == std::string::npos ? program : program.substr(slash + 1);
+  ProgramName() =
+      slash == std::string::npos ? program : program.substr(slash + 1);
 
   CommandLine cl;
   bool only_positional = false;
@@ -58,7 +61,8 @@ CommandLine ParseCommandLineOrExit(int argc, char** argv, absl::string_view usag
       continue;
     }
     if (arg == "--help" || arg == "-h" || arg == "-help") {
-      std::fprintf(stdout, "%.*s\n", static_cast<int>(usage.size()), usage.data());
+      std::fprintf(stdout, "%.*s\n", static_cast<int>(usage.size()),
+                   usage.data());
       std::exit(0);
     }
     arg.remove_prefix(absl::StartsWith(arg, "--") ? 2 : 1);
@@ -84,7 +88,8 @@ CommandLine ParseCommandLineOrExit(int argc, char** argv, absl::string_view usag
     }
   }
   if (cl.subcommand.empty()) {
-    ExitUsage(absl::StrCat("missing command: one of ", absl::StrJoin(subcommands, ", ")));
+    ExitUsage(absl::StrCat("missing command: one of ",
+                           absl::StrJoin(subcommands, ", ")));
   }
   bool known = false;
   for (const std::string& s : subcommands) known = known || s == cl.subcommand;

@@ -1,8 +1,10 @@
-// Command lines of the form `PROGRAM SUBCOMMAND --flag=value ... [ARG...]` (interfaces.md).
+// Command lines of the form `PROGRAM SUBCOMMAND --flag=value ... [ARG...]`
+// (interfaces.md).
 //
-// Flags are Abseil flags, but parsed here so that bad usage (an unknown flag, a value that does
-// not parse, a missing subcommand) exits with status 2 and a message saying what to do, as the
-// spec requires; Abseil's own parser exits with 1.
+// Flags are Abseil flags, but parsed here so that bad usage (an unknown flag, a
+// value that does not parse, a missing subcommand) exits with status 2 and a
+// message saying what to do, as the spec requires; Abseil's own parser exits
+// with 1.
 #ifndef SANJI_COMMON_CLI_H_
 #define SANJI_COMMON_CLI_H_
 
@@ -19,10 +21,12 @@ struct CommandLine {
 };
 
 // Parses argv; prints `usage` and exits 0 on --help; exits 2 on bad usage.
-CommandLine ParseCommandLineOrExit(int argc, char** argv, absl::string_view usage,
+CommandLine ParseCommandLineOrExit(int argc, char** argv,
+                                   absl::string_view usage,
                                    const std::vector<std::string>& subcommands);
 
-// Prints "PROGRAM: message" and `Run '<program> --help' for usage.` and exits 2.
+// Prints "PROGRAM: message" and `Run '<program> --help' for usage.` and
+// exits 2.
 [[noreturn]] void ExitUsage(absl::string_view message);
 // Prints "PROGRAM: message" and exits 1 (a failure at run time).
 [[noreturn]] void ExitFailure(absl::string_view message);

@@ -23,7 +23,8 @@ void PutLengthPrefixed(std::string* dst, absl::string_view value) {
 bool GetFixed64BE(absl::string_view* input, uint64_t* value) {
   if (input->size() < 8) return false;
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>((*input)[i]);
+  for (int i = 0; i < 8; ++i)
+    v = (v << 8) | static_cast<unsigned char>((*input)[i]);
   input->remove_prefix(8);
   *value = v;
   return true;

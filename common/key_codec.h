@@ -1,5 +1,6 @@
-// Order-preserving key encoding: fixed-width big-endian integers and length-prefixed strings,
-// so that RocksDB's bytewise order is the numeric/lexicographic order of the fields.
+// Order-preserving key encoding: fixed-width big-endian integers and
+// length-prefixed strings, so that RocksDB's bytewise order is the
+// numeric/lexicographic order of the fields.
 #ifndef SANJI_COMMON_KEY_CODEC_H_
 #define SANJI_COMMON_KEY_CODEC_H_
 

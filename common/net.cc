@@ -6,33 +6,43 @@
 #include "absl/strings/str_cat.h"
 
 ABSL_FLAG(bool, insecure, false,
-          "Use plaintext gRPC (tests and demos on loopback only). Without it, TLS flags are "
+          "Use plaintext gRPC (tests and demos on loopback only). Without it, "
+          "TLS flags are "
           "required.");
-ABSL_FLAG(std::string, tls_cert, "", "PEM certificate of this node (mutual TLS).");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key of this node (mutual TLS).");
-ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate that signs every node (mutual TLS).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate of this node (mutual TLS).");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key of this node (mutual TLS).");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA certificate that signs every node (mutual TLS).");
 
 namespace sanji {
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFromFlags() {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
+ServerCredentialsFromFlags() {
   if (absl::GetFlag(FLAGS_insecure)) return grpc::InsecureServerCredentials();
-  if (!absl::GetFlag(FLAGS_tls_cert).empty() || !absl::GetFlag(FLAGS_tls_key).empty() ||
+  if (!absl::GetFlag(FLAGS_tls_cert).empty() ||
+      !absl::GetFlag(FLAGS_tls_key).empty() ||
       !absl::GetFlag(FLAGS_tls_ca).empty()) {
     return absl::UnimplementedError(
-        "mutual TLS (--tls_cert/--tls_key/--tls_ca) is not supported yet; for tests and demos "
+        "mutual TLS (--tls_cert/--tls_key/--tls_ca) is not supported yet; for "
+        "tests and demos "
         "on loopback pass --insecure instead");
   }
   return absl::FailedPreconditionError(
-      "refusing to serve without transport security: pass --tls_cert, --tls_key and --tls_ca "
-      "for mutual TLS, or --insecure for plaintext (tests and demos on loopback only)");
+      "refusing to serve without transport security: pass --tls_cert, "
+      "--tls_key and --tls_ca "
+      "for mutual TLS, or --insecure for plaintext (tests and demos on "
+      "loopback only)");
 }
 
 std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFlags() {
   return grpc::InsecureChannelCredentials();
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
-                                           std::shared_ptr<grpc::ChannelCredentials> creds) {
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const std::string& target,
+    std::shared_ptr<grpc::ChannelCredentials> creds) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -40,8 +50,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  // We back off ourselves, with jitter; keep gRPC's own reconnect backoff short so a township
-  // that comes back is found quickly.
+  // We back off ourselves, with jitter; keep gRPC's own reconnect backoff short
+  // so a township that comes back is found quickly.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   return grpc::CreateCustomChannel(target, creds, args);
@@ -53,8 +63,11 @@ void ConfigureServer(grpc::ServerBuilder* builder) {
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder->AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  // Two nodes on one port would split traffic between them: fail the second bind instead.
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
 }
 
 absl::Status WaitConnected(grpc::Channel* channel, absl::Duration timeout,
@@ -67,12 +80,14 @@ absl::Status WaitConnected(grpc::Channel* channel, absl::Duration timeout,
 
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
 }
 
 absl::Status FromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
 }
 
 Backoff::Backoff(absl::Duration initial, absl::Duration max)

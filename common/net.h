@@ -1,10 +1,13 @@
-// What every program needs at the gRPC edge: transport credentials from the --insecure /
-// --tls_* flags, channels with keepalive, server limits, backoff for reconnects, and the
-// conversion between absl::Status inside and grpc::Status at the edge.
+// What every program needs at the gRPC edge: transport credentials from the
+// --insecure /
+// --tls_* flags, channels with keepalive, server limits, backoff for
+// reconnects, and the conversion between absl::Status inside and grpc::Status
+// at the edge.
 //
-// Limits are set on purpose: messages up to 16 MiB (a batch is at most a few hundred KiB),
-// keepalive pings every 10 s with a 5 s timeout, so a dead peer behind a silent link is noticed
-// within ~15 s instead of at the next TCP timeout.
+// Limits are set on purpose: messages up to 16 MiB (a batch is at most a few
+// hundred KiB), keepalive pings every 10 s with a 5 s timeout, so a dead peer
+// behind a silent link is noticed within ~15 s instead of at the next TCP
+// timeout.
 #ifndef SANJI_COMMON_NET_H_
 #define SANJI_COMMON_NET_H_
 
@@ -21,27 +24,30 @@ namespace sanji {
 
 inline constexpr int kMaxMessageBytes = 16 << 20;
 
-// Server credentials for a `serve` command. FailedPrecondition, with what to pass, when
-// neither --insecure nor TLS flags are given (TLS itself is a later issue).
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFromFlags();
+// Server credentials for a `serve` command. FailedPrecondition, with what to
+// pass, when neither --insecure nor TLS flags are given (TLS itself is a later
+// issue).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
+ServerCredentialsFromFlags();
 // Client credentials matching the flags (plaintext under --insecure).
 std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFlags();
 
 // A channel to `target` with keepalive and message limits.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
-                                           std::shared_ptr<grpc::ChannelCredentials> creds);
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> creds);
 // Applies message limits and keepalive policy to a server being built.
 void ConfigureServer(grpc::ServerBuilder* builder);
 
-// Waits up to `timeout` for the channel to connect; Unavailable naming `what` otherwise.
+// Waits up to `timeout` for the channel to connect; Unavailable naming `what`
+// otherwise.
 absl::Status WaitConnected(grpc::Channel* channel, absl::Duration timeout,
                            const std::string& what);
 
 grpc::Status ToGrpc(const absl::Status& status);
 absl::Status FromGrpc(const grpc::Status& status);
 
-// Capped exponential backoff with full jitter (AWS architecture blog's "full jitter").
-// Not thread-safe.
+// Capped exponential backoff with full jitter (AWS architecture blog's "full
+// jitter"). Not thread-safe.
 class Backoff {
  public:
   Backoff(absl::Duration initial, absl::Duration max);

@@ -21,12 +21,13 @@ bool ParseInt(absl::string_view s, size_t digits, int* out) {
 bool ParseDate(absl::string_view s, absl::CivilDay* out) {
   std::vector<absl::string_view> parts = absl::StrSplit(s, '-');
   int y, m, d;
-  if (parts.size() != 3 || !ParseInt(parts[0], 4, &y) || !ParseInt(parts[1], 2, &m) ||
-      !ParseInt(parts[2], 2, &d)) {
+  if (parts.size() != 3 || !ParseInt(parts[0], 4, &y) ||
+      !ParseInt(parts[1], 2, &m) || !ParseInt(parts[2], 2, &d)) {
     return false;
   }
   absl::CivilDay day(y, m, d);
-  // CivilDay normalizes out-of-range fields (2025-02-30 -> 2025-03-02); refuse those.
+  // CivilDay normalizes out-of-range fields (2025-02-30 -> 2025-03-02); refuse
+  // those.
   if (day.year() != y || day.month() != m || day.day() != d) return false;
   *out = day;
   return true;
@@ -48,9 +49,11 @@ std::string Period::Key() const {
     case PeriodKind::kMonth:
       return absl::StrFormat("%04d-%02d", first.year(), first.month());
     case PeriodKind::kQuarter:
-      return absl::StrFormat("%04d-Q%d", first.year(), (first.month() - 1) / 3 + 1);
+      return absl::StrFormat("%04d-Q%d", first.year(),
+                             (first.month() - 1) / 3 + 1);
     case PeriodKind::kHalf:
-      return absl::StrFormat("%04d-H%d", first.year(), first.month() <= 6 ? 1 : 2);
+      return absl::StrFormat("%04d-H%d", first.year(),
+                             first.month() <= 6 ? 1 : 2);
     case PeriodKind::kYear:
       return absl::StrFormat("%04d", first.year());
     case PeriodKind::kRange:
@@ -74,15 +77,17 @@ int Period::Months() const {
 
 absl::StatusOr<Period> ParsePeriod(absl::string_view text) {
   auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "period '", text,
-        "' is not one of YYYY, YYYY-H1, YYYY-H2, YYYY-Q1..YYYY-Q4, YYYY-MM, YYYY-MM-DD or "
-        "YYYY-MM-DD..YYYY-MM-DD"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("period '", text,
+                     "' is not one of YYYY, YYYY-H1, YYYY-H2, "
+                     "YYYY-Q1..YYYY-Q4, YYYY-MM, YYYY-MM-DD or "
+                     "YYYY-MM-DD..YYYY-MM-DD"));
   };
   size_t dots = text.find("..");
   if (dots != absl::string_view::npos) {
     absl::CivilDay a, b;
-    if (!ParseDate(text.substr(0, dots), &a) || !ParseDate(text.substr(dots + 2), &b)) {
+    if (!ParseDate(text.substr(0, dots), &a) ||
+        !ParseDate(text.substr(dots + 2), &b)) {
       return bad();
     }
     if (b < a) {
@@ -92,20 +97,20 @@ absl::StatusOr<Period> ParsePeriod(absl::string_view text) {
     return Period{PeriodKind::kRange, a, b};
   }
   int year;
-  if (text.size() < 4 || !ParseInt(text.substr(0, 4), 4, &year) || year < 1900 ||
-      year > 9999) {
+  if (text.size() < 4 || !ParseInt(text.substr(0, 4), 4, &year) ||
+      year < 1900 || year > 9999) {
     return bad();
   }
   if (text.size() == 4) return MakePeriod(PeriodKind::kYear, year, 1, 12);
   if (text[4] != '-') return bad();
   absl::string_view rest = text.substr(5);
   int n;
-  if (rest.size() == 2 && rest[0] == 'H' && ParseInt(rest.substr(1), 1, &n) && n >= 1 &&
-      n <= 2) {
+  if (rest.size() == 2 && rest[0] == 'H' && ParseInt(rest.substr(1), 1, &n) &&
+      n >= 1 && n <= 2) {
     return MakePeriod(PeriodKind::kHalf, year, n == 1 ? 1 : 7, 6);
   }
-  if (rest.size() == 2 && rest[0] == 'Q' && ParseInt(rest.substr(1), 1, &n) && n >= 1 &&
-      n <= 4) {
+  if (rest.size() == 2 && rest[0] == 'Q' && ParseInt(rest.substr(1), 1, &n) &&
+      n >= 1 && n <= 4) {
     return MakePeriod(PeriodKind::kQuarter, year, 3 * (n - 1) + 1, 3);
   }
   if (rest.size() == 2 && ParseInt(rest, 2, &n) && n >= 1 && n <= 12) {
@@ -126,16 +131,21 @@ std::array<Period, 5> CalendarPeriodsOf(absl::CivilDay day) {
           MakePeriod(PeriodKind::kYear, y, 1, 12)};
 }
 
-int RequiredFollowups(const Period& period) { return (4 * period.Months() + 11) / 12; }
+int RequiredFollowups(const Period& period) {
+  return (4 * period.Months() + 11) / 12;
+}
 
 int32_t DaysSinceEpoch(absl::CivilDay day) {
   return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
 }
 
-absl::CivilDay DayFromEpochDays(int64_t days) { return absl::CivilDay(1970, 1, 1) + days; }
+absl::CivilDay DayFromEpochDays(int64_t days) {
+  return absl::CivilDay(1970, 1, 1) + days;
+}
 
 absl::CivilDay DayOfLocalSeconds(int64_t local_seconds) {
-  int64_t days = local_seconds >= 0 ? local_seconds / 86400 : -((-local_seconds + 86399) / 86400);
+  int64_t days = local_seconds >= 0 ? local_seconds / 86400
+                                    : -((-local_seconds + 86399) / 86400);
   return DayFromEpochDays(days);
 }
 
@@ -145,7 +155,8 @@ std::string FormatDay(absl::CivilDay day) {
 
 int AgeInFullYears(absl::CivilDay birth, absl::CivilDay on) {
   int age = static_cast<int>(on.year() - birth.year());
-  if (on.month() < birth.month() || (on.month() == birth.month() && on.day() < birth.day())) {
+  if (on.month() < birth.month() ||
+      (on.month() == birth.month() && on.day() < birth.day())) {
     --age;
   }
   return age;

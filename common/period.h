@@ -1,7 +1,8 @@
 // Calendar arithmetic for reporting periods (spec/indicators.md "Periods").
 //
-// Dates are local (Asia/Shanghai) civil days; there is no DST in China, so no time zone
-// arithmetic is ever needed: a record's day is the date part of its local occurred_at.
+// Dates are local (Asia/Shanghai) civil days; there is no DST in China, so no
+// time zone arithmetic is ever needed: a record's day is the date part of its
+// local occurred_at.
 #ifndef SANJI_COMMON_PERIOD_H_
 #define SANJI_COMMON_PERIOD_H_
 
@@ -26,13 +27,15 @@ struct Period {
   bool IsCalendar() const { return kind != PeriodKind::kRange; }
   bool Contains(absl::CivilDay d) const { return first <= d && d <= last; }
   // Canonical name: "2025", "2025-H1", "2025-Q3", "2025-07", "2025-07-14",
-  // "2025-01-01..2025-01-31". Calendar keys are what rollup cells are stored under.
+  // "2025-01-01..2025-01-31". Calendar keys are what rollup cells are stored
+  // under.
   std::string Key() const;
   // Calendar months covered: 12, 6, 3, 1; 1 for a day (spec: R for a day is 1).
   int Months() const;
 };
 
-// Parses every form in spec/indicators.md; anything else is InvalidArgument with the forms.
+// Parses every form in spec/indicators.md; anything else is InvalidArgument
+// with the forms.
 absl::StatusOr<Period> ParsePeriod(absl::string_view text);
 
 // The five calendar periods a day falls in: day, month, quarter, half, year.

@@ -4,8 +4,8 @@
 
 namespace sanji {
 
-// Blocks SIGTERM and SIGINT in the calling thread and every thread started after it; call it
-// first thing in main, before any thread exists.
+// Blocks SIGTERM and SIGINT in the calling thread and every thread started
+// after it; call it first thing in main, before any thread exists.
 void BlockShutdownSignals();
 // Waits for SIGTERM or SIGINT; returns the signal number.
 int WaitForShutdownSignal();

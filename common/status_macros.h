@@ -1,4 +1,5 @@
-// RETURN_IF_ERROR / ASSIGN_OR_RETURN: Abseil 20220623 (Debian 12) ships no status_macros.h.
+// RETURN_IF_ERROR / ASSIGN_OR_RETURN: Abseil 20220623 (Debian 12) ships no
+// status_macros.h.
 #ifndef SANJI_COMMON_STATUS_MACROS_H_
 #define SANJI_COMMON_STATUS_MACROS_H_
 
@@ -8,10 +9,10 @@
 #define SANJI_CONCAT_INNER_(a, b) a##b
 #define SANJI_CONCAT_(a, b) SANJI_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                       \
-  do {                                              \
-    ::absl::Status sanji_status_ = (expr);          \
-    if (!sanji_status_.ok()) return sanji_status_;  \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::absl::Status sanji_status_ = (expr);         \
+    if (!sanji_status_.ok()) return sanji_status_; \
   } while (0)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \

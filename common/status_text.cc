@@ -17,19 +17,26 @@ std::string ScalarText(const Message& m, const FieldDescriptor* f, int index) {
   bool rep = f->is_repeated();
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:
-      return absl::StrCat(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f));
+      return absl::StrCat(rep ? r->GetRepeatedInt32(m, f, index)
+                              : r->GetInt32(m, f));
     case FieldDescriptor::CPPTYPE_INT64:
-      return absl::StrCat(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f));
+      return absl::StrCat(rep ? r->GetRepeatedInt64(m, f, index)
+                              : r->GetInt64(m, f));
     case FieldDescriptor::CPPTYPE_UINT32:
-      return absl::StrCat(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
+      return absl::StrCat(rep ? r->GetRepeatedUInt32(m, f, index)
+                              : r->GetUInt32(m, f));
     case FieldDescriptor::CPPTYPE_UINT64:
-      return absl::StrCat(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
+      return absl::StrCat(rep ? r->GetRepeatedUInt64(m, f, index)
+                              : r->GetUInt64(m, f));
     case FieldDescriptor::CPPTYPE_BOOL:
-      return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
+      return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f))
+                 ? "true"
+                 : "false";
     case FieldDescriptor::CPPTYPE_STRING:
       return rep ? r->GetRepeatedString(m, f, index) : r->GetString(m, f);
     case FieldDescriptor::CPPTYPE_ENUM:
-      return std::string(rep ? r->GetRepeatedEnum(m, f, index)->name() : r->GetEnum(m, f)->name());
+      return std::string(rep ? r->GetRepeatedEnum(m, f, index)->name()
+                             : r->GetEnum(m, f)->name());
     default:
       return "";
   }
@@ -44,7 +51,8 @@ void AppendText(const Message& m, const std::string& prefix, std::string* out) {
       int n = r->FieldSize(m, f);
       for (int j = 0; j < n; ++j) {
         if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-          // One line per element: "villages: village_id=... epoch=... watermark=..."
+          // One line per element: "villages: village_id=... epoch=...
+          // watermark=..."
           std::string line;
           const Message& sub = r->GetRepeatedMessage(m, f, j);
           const google::protobuf::Descriptor* sd = sub.GetDescriptor();
@@ -53,16 +61,19 @@ void AppendText(const Message& m, const std::string& prefix, std::string* out) {
                 sd->field(k)->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
               continue;
             }
-            absl::StrAppend(&line, line.empty() ? "" : " ", sd->field(k)->name(), "=",
+            absl::StrAppend(&line, line.empty() ? "" : " ",
+                            sd->field(k)->name(), "=",
                             ScalarText(sub, sd->field(k), 0));
           }
           absl::StrAppend(out, prefix, f->name(), ": ", line, "\n");
         } else {
-          absl::StrAppend(out, prefix, f->name(), ": ", ScalarText(m, f, j), "\n");
+          absl::StrAppend(out, prefix, f->name(), ": ", ScalarText(m, f, j),
+                          "\n");
         }
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      AppendText(r->GetMessage(m, f), absl::StrCat(prefix, f->name(), "."), out);
+      AppendText(r->GetMessage(m, f), absl::StrCat(prefix, f->name(), "."),
+                 out);
     } else {
       absl::StrAppend(out, prefix, f->name(), ": ", ScalarText(m, f, 0), "\n");
     }

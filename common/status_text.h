@@ -1,5 +1,5 @@
-// Prints a status message for people (`key: value`, one per line) or scripts (JSON with the
-// proto field names, zeros included).
+// Prints a status message for people (`key: value`, one per line) or scripts
+// (JSON with the proto field names, zeros included).
 #ifndef SANJI_COMMON_STATUS_TEXT_H_
 #define SANJI_COMMON_STATUS_TEXT_H_
 

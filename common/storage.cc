@@ -9,7 +9,8 @@
 
 namespace sanji {
 
-absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context) {
+absl::Status FromRocks(const rocksdb::Status& status,
+                       absl::string_view context) {
   if (status.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(context, ": ", status.ToString());
   if (status.IsNoSpace() || status.subcode() == rocksdb::Status::kNoSpace) {
@@ -23,8 +24,8 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context)
   return absl::InternalError(message);
 }
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
-                                                   const StoreOptions& options) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    const std::string& dir, const StoreOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -48,12 +49,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "data directory ", dir, " is in use by another process (", s.ToString(),
-          "); stop it or choose another --data_dir"));
+          "data directory ", dir, " is in use by another process (",
+          s.ToString(), "); stop it or choose another --data_dir"));
     }
     return FromRocks(s, absl::StrCat("opening RocksDB in ", dir));
   }
@@ -84,33 +86,38 @@ absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   options.sync = sync;
   rocksdb::Status s = db_->Write(options, batch);
   if (!s.ok() && (s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace)) {
-    // RocksDB stops writes after a no-space error; try to resume so that the next write can
-    // succeed once space is freed.
+    // RocksDB stops writes after a no-space error; try to resume so that the
+    // next write can succeed once space is freed.
     db_->Resume();
   }
   return FromRocks(s, absl::StrCat("writing to ", dir_));
 }
 
-absl::StatusOr<std::optional<std::string>> Store::Get(rocksdb::ColumnFamilyHandle* family,
-                                                      absl::string_view key) const {
+absl::StatusOr<std::optional<std::string>> Store::Get(
+    rocksdb::ColumnFamilyHandle* family, absl::string_view key) const {
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), family, rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), family,
+                               rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, absl::StrCat("reading from ", dir_));
   return std::optional<std::string>(std::move(value));
 }
 
-std::unique_ptr<rocksdb::Iterator> Store::NewIterator(rocksdb::ColumnFamilyHandle* family) const {
-  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), family));
+std::unique_ptr<rocksdb::Iterator> Store::NewIterator(
+    rocksdb::ColumnFamilyHandle* family) const {
+  return std::unique_ptr<rocksdb::Iterator>(
+      db_->NewIterator(rocksdb::ReadOptions(), family));
 }
 
 uint64_t Store::ApproximateBytes() const {
   uint64_t total = 0;
   for (const auto& [name, handle] : families_) {
     uint64_t v = 0;
-    if (db_->GetIntProperty(handle, rocksdb::DB::Properties::kTotalSstFilesSize, &v)) total += v;
-    if (db_->GetIntProperty(handle, rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) {
+    if (db_->GetIntProperty(handle, rocksdb::DB::Properties::kTotalSstFilesSize,
+                            &v))
+      total += v;
+    if (db_->GetIntProperty(
+            handle, rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) {
       total += v;
     }
   }
@@ -120,7 +127,8 @@ uint64_t Store::ApproximateBytes() const {
 absl::StatusOr<uint64_t> Store::FreeDiskBytes() const {
   struct statvfs st;
   if (statvfs(dir_.c_str(), &st) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot stat file system of ", dir_));
+    return absl::UnavailableError(
+        absl::StrCat("cannot stat file system of ", dir_));
   }
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }

@@ -93,8 +93,12 @@ const std::vector<ReferralTargetInfo>& ReferralTargets() {
   return *targets;
 }
 
-const KindInfo* FindKind(absl::string_view code) { return FindByCode(Kinds(), code); }
-const DiseaseInfo* FindDisease(absl::string_view code) { return FindByCode(Diseases(), code); }
+const KindInfo* FindKind(absl::string_view code) {
+  return FindByCode(Kinds(), code);
+}
+const DiseaseInfo* FindDisease(absl::string_view code) {
+  return FindByCode(Diseases(), code);
+}
 const ReferralTargetInfo* FindReferralTarget(absl::string_view code) {
   return FindByCode(ReferralTargets(), code);
 }

@@ -1,5 +1,6 @@
-// The record vocabulary of spec/records.md: kinds, notifiable diseases, referral targets.
-// One table each, read by validation, aggregation, reports and the workload generator.
+// The record vocabulary of spec/records.md: kinds, notifiable diseases,
+// referral targets. One table each, read by validation, aggregation, reports
+// and the workload generator.
 #ifndef SANJI_COMMON_VOCABULARY_H_
 #define SANJI_COMMON_VOCABULARY_H_
 

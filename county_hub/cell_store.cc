@@ -13,27 +13,33 @@ namespace {
 
 absl::Status ValidateCell(const Cell& cell, const std::string& township_id) {
   const std::string& v = cell.village_id();
-  if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos ||
+  if (v.size() != 12 ||
+      v.find_first_not_of("0123456789") != std::string::npos ||
       !absl::StartsWith(v, township_id)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "cell for village '", v, "' does not belong to township ", township_id));
+    return absl::PermissionDeniedError(
+        absl::StrCat("cell for village '", v, "' does not belong to township ",
+                     township_id));
   }
   IndicatorDef def;
   std::string name;
-  if (!LookupIndicator(cell.indicator(), &def, &name) || !IsCellIndicator(def.type)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cell indicator '", cell.indicator(), "' is not a stored indicator"));
+  if (!LookupIndicator(cell.indicator(), &def, &name) ||
+      !IsCellIndicator(def.type)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cell indicator '", cell.indicator(), "' is not a stored indicator"));
   }
   absl::StatusOr<Period> period = ParsePeriod(cell.period());
   if (!period.ok() || !period->IsCalendar() || period->Key() != cell.period()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cell period '", cell.period(), "' is not a calendar period key"));
-  }
-  if (def.type != IndicatorType::kDistinct && period->kind != PeriodKind::kDay) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "count and sum cells are per day; got ", cell.indicator(), " for ", cell.period()));
+        "cell period '", cell.period(), "' is not a calendar period key"));
   }
-  if (cell.version() == 0) return absl::InvalidArgumentError("cell version 0 is not valid");
+  if (def.type != IndicatorType::kDistinct &&
+      period->kind != PeriodKind::kDay) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("count and sum cells are per day; got ", cell.indicator(),
+                     " for ", cell.period()));
+  }
+  if (cell.version() == 0)
+    return absl::InvalidArgumentError("cell version 0 is not valid");
   return absl::OkStatus();
 }
 
@@ -48,33 +54,38 @@ absl::StatusOr<std::unique_ptr<CountyCellStore>> CountyCellStore::Open(
   ASSIGN_OR_RETURN(std::optional<std::string> owner,
                    store->Get(store->Family("default"), "county_id"));
   if (owner.has_value() && *owner != county_id) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("data directory ", dir, " belongs to county ", *owner, ", not ",
-                     county_id, "; use that --county_id or another --data_dir"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", dir, " belongs to county ", *owner, ", not ",
+        county_id, "; use that --county_id or another --data_dir"));
   }
   if (!owner.has_value()) {
     rocksdb::WriteBatch batch;
     batch.Put(store->Family("default"), "county_id", county_id);
     RETURN_IF_ERROR(store->Write(&batch));
   }
-  return std::unique_ptr<CountyCellStore>(new CountyCellStore(std::move(store), county_id));
+  return std::unique_ptr<CountyCellStore>(
+      new CountyCellStore(std::move(store), county_id));
 }
 
 absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
                                          const CellBatch& batch) {
-  for (const Cell& cell : batch.cells()) RETURN_IF_ERROR(ValidateCell(cell, township_id));
+  for (const Cell& cell : batch.cells())
+    RETURN_IF_ERROR(ValidateCell(cell, township_id));
   absl::MutexLock lock(&mu_);
   rocksdb::WriteBatch write;
   uint64_t max_version = 0;
   for (const Cell& cell : batch.cells()) {
-    std::string key = EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
-    ASSIGN_OR_RETURN(std::optional<std::string> current, store_->Get(cells(), key));
+    std::string key =
+        EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
+    ASSIGN_OR_RETURN(std::optional<std::string> current,
+                     store_->Get(cells(), key));
     CellValue stored;
     if (current.has_value() && DecodeCellValue(*current, &stored) &&
         stored.version >= cell.version()) {
       continue;  // already have this or a newer value
     }
-    write.Put(cells(), key, EncodeCellValue(CellValue{cell.value(), cell.version()}));
+    write.Put(cells(), key,
+              EncodeCellValue(CellValue{cell.value(), cell.version()}));
     max_version = std::max(max_version, cell.version());
   }
   RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));

@@ -1,9 +1,10 @@
 // CountyCellStore: the county's copy of every township's rollup cells.
 //
-// ApplyBatch keeps, per cell, the value with the highest version, so duplicated, replayed or
-// reordered batches change nothing. A batch is validated whole (every cell must belong to a
-// village of the sending township and name a known cell indicator and period) and written in
-// one synced WriteBatch before it is acknowledged.
+// ApplyBatch keeps, per cell, the value with the highest version, so
+// duplicated, replayed or reordered batches change nothing. A batch is
+// validated whole (every cell must belong to a village of the sending township
+// and name a known cell indicator and period) and written in one synced
+// WriteBatch before it is acknowledged.
 //
 // Thread-safety: thread-safe; writes are serialized internally.
 #ifndef SANJI_COUNTY_HUB_CELL_STORE_H_
@@ -22,10 +23,11 @@ namespace sanji {
 
 class CountyCellStore {
  public:
-  static absl::StatusOr<std::unique_ptr<CountyCellStore>> Open(const std::string& dir,
-                                                               const std::string& county_id,
-                                                               rocksdb::Env* env = nullptr);
-  absl::Status ApplyBatch(const std::string& township_id, const CellBatch& batch);
+  static absl::StatusOr<std::unique_ptr<CountyCellStore>> Open(
+      const std::string& dir, const std::string& county_id,
+      rocksdb::Env* env = nullptr);
+  absl::Status ApplyBatch(const std::string& township_id,
+                          const CellBatch& batch);
   void FillStatus(HubStatus* status) const;
 
   const Store* store() const { return store_.get(); }

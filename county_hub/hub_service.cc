@@ -6,21 +6,26 @@
 
 namespace sanji {
 
-grpc::Status HubService::Push(grpc::ServerContext*,
-                              grpc::ServerReaderWriter<RollupDown, RollupUp>* stream) {
+grpc::Status HubService::Push(
+    grpc::ServerContext*,
+    grpc::ServerReaderWriter<RollupDown, RollupUp>* stream) {
   RollupUp up;
   if (!stream->Read(&up)) return grpc::Status::OK;
   if (!up.has_hello()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "a rollup stream must start with a hello naming the township");
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "a rollup stream must start with a hello naming the township");
   }
   const std::string township = up.hello().township_id();
-  if (township.size() != 9 || township.find_first_not_of("0123456789") != std::string::npos ||
+  if (township.size() != 9 ||
+      township.find_first_not_of("0123456789") != std::string::npos ||
       !absl::StartsWith(township, county_id_)) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        absl::StrCat("township '", township, "' does not belong to county ",
-                                     county_id_, ": a township code is 9 digits starting with "
-                                     "its county's 6"));
+    return grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat("township '", township, "' does not belong to county ",
+                     county_id_,
+                     ": a township code is 9 digits starting with "
+                     "its county's 6"));
   }
   RollupDown down;
   down.set_acked_batch_id(0);
@@ -38,13 +43,15 @@ grpc::Status HubService::Push(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status HubService::Report(grpc::ServerContext*, const ReportRequest* request,
+grpc::Status HubService::Report(grpc::ServerContext*,
+                                const ReportRequest* request,
                                 ReportResponse* response) {
   ReportQuery query;
   query.period = request->period();
   if (!request->level().empty()) query.level = request->level();
   query.org = request->org();
-  query.indicators.assign(request->indicators().begin(), request->indicators().end());
+  query.indicators.assign(request->indicators().begin(),
+                          request->indicators().end());
   if (!request->format().empty()) query.format = request->format();
   absl::StatusOr<std::string> content = reports_->Render(query);
   if (!content.ok()) return ToGrpc(content.status());

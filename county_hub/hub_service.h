@@ -1,5 +1,5 @@
-// CountyHub gRPC service: rollup streams from townships, reports, status. Thread-safe; owns
-// nothing.
+// CountyHub gRPC service: rollup streams from townships, reports, status.
+// Thread-safe; owns nothing.
 #ifndef SANJI_COUNTY_HUB_HUB_SERVICE_H_
 #define SANJI_COUNTY_HUB_HUB_SERVICE_H_
 
@@ -13,14 +13,18 @@ namespace sanji {
 
 class HubService final : public CountyHub::Service {
  public:
-  HubService(std::string county_id, CountyCellStore* cells, const ReportEngine* reports)
+  HubService(std::string county_id, CountyCellStore* cells,
+             const ReportEngine* reports)
       : county_id_(std::move(county_id)), cells_(cells), reports_(reports) {}
 
-  grpc::Status Push(grpc::ServerContext* context,
-                    grpc::ServerReaderWriter<RollupDown, RollupUp>* stream) override;
-  grpc::Status Report(grpc::ServerContext* context, const ReportRequest* request,
+  grpc::Status Push(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<RollupDown, RollupUp>* stream) override;
+  grpc::Status Report(grpc::ServerContext* context,
+                      const ReportRequest* request,
                       ReportResponse* response) override;
-  grpc::Status Status(grpc::ServerContext* context, const HubStatusRequest* request,
+  grpc::Status Status(grpc::ServerContext* context,
+                      const HubStatusRequest* request,
                       HubStatus* response) override;
 
  private:

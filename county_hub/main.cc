@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "common/cli.h"
 #include "common/net.h"
+#include "common/program.h"
 #include "common/shutdown.h"
 #include "common/status_text.h"
 #include "county_hub/cell_store.h"
@@ -16,18 +17,30 @@
 #include "county_hub/report_engine.h"
 
 ABSL_FLAG(std::string, county_id, "", "6-digit county code (serve).");
-ABSL_FLAG(std::string, data_dir, "", "Directory for the hub's RocksDB data (serve).");
-ABSL_FLAG(std::string, listen, "127.0.0.1:7201", "HOST:PORT for townships and reports (serve).");
-ABSL_FLAG(std::string, http, "", "HOST:PORT for the dashboard (not yet supported) (serve).");
-ABSL_FLAG(std::string, orgs, "", "CSV org_id,name of Chinese organisation names (serve).");
-ABSL_FLAG(std::string, population, "", "Population CSV, see spec/indicators.md (serve).");
-ABSL_FLAG(std::string, hub, "127.0.0.1:7201", "HOST:PORT of a running hub (report, status).");
-ABSL_FLAG(std::string, period, "", "Report period, e.g. 2025, 2025-H1, 2025-Q3 (report).");
-ABSL_FLAG(std::string, level, "county", "county, township or village (report).");
-ABSL_FLAG(std::string, org, "", "Limit the report to this organisation (report).");
-ABSL_FLAG(std::string, indicators, "", "Comma-separated indicator codes (report).");
-ABSL_FLAG(std::string, format, "", "report: csv|json (default csv); status: text|json.");
-ABSL_FLAG(std::string, out, "", "Write the report to this file instead of stdout (report).");
+ABSL_FLAG(std::string, data_dir, "",
+          "Directory for the hub's RocksDB data (serve).");
+ABSL_FLAG(std::string, listen, "127.0.0.1:7201",
+          "HOST:PORT for townships and reports (serve).");
+ABSL_FLAG(std::string, http, "",
+          "HOST:PORT for the dashboard (not yet supported) (serve).");
+ABSL_FLAG(std::string, orgs, "",
+          "CSV org_id,name of Chinese organisation names (serve).");
+ABSL_FLAG(std::string, population, "",
+          "Population CSV, see spec/indicators.md (serve).");
+ABSL_FLAG(std::string, hub, "127.0.0.1:7201",
+          "HOST:PORT of a running hub (report, status).");
+ABSL_FLAG(std::string, period, "",
+          "Report period, e.g. 2025, 2025-H1, 2025-Q3 (report).");
+ABSL_FLAG(std::string, level, "county",
+          "county, township or village (report).");
+ABSL_FLAG(std::string, org, "",
+          "Limit the report to this organisation (report).");
+ABSL_FLAG(std::string, indicators, "",
+          "Comma-separated indicator codes (report).");
+ABSL_FLAG(std::string, format, "",
+          "report: csv|json (default csv); status: text|json.");
+ABSL_FLAG(std::string, out, "",
+          "Write the report to this file instead of stdout (report).");
 
 namespace sanji {
 namespace {
@@ -46,14 +59,14 @@ int Serve() {
   std::string county = absl::GetFlag(FLAGS_county_id);
   RequireFlag("county_id", county);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
-  if (county.size() != 6 || county.find_first_not_of("0123456789") != std::string::npos) {
-    ExitUsage(absl::StrCat("--county_id=", county, " is not a 6-digit county code"));
+  if (county.size() != 6 ||
+      county.find_first_not_of("0123456789") != std::string::npos) {
+    ExitUsage(
+        absl::StrCat("--county_id=", county, " is not a 6-digit county code"));
   }
   if (!absl::GetFlag(FLAGS_http).empty()) {
     ExitUsage("--http (the dashboard) is not supported yet; leave it out");
   }
-  auto creds = ServerCredentialsFromFlags();
-  if (!creds.ok()) ExitUsage(creds.status().message());
   OrgDirectory orgs;
   if (!absl::GetFlag(FLAGS_orgs).empty()) {
     absl::Status s = orgs.LoadNames(absl::GetFlag(FLAGS_orgs));
@@ -67,32 +80,17 @@ int Serve() {
   if (!cells.ok()) ExitFailure(cells.status().message());
   ReportEngine reports(county, (*cells)->store(), (*cells)->cells(), &orgs);
   HubService service(county, cells->get(), &reports);
-  grpc::ServerBuilder builder;
-  ConfigureServer(&builder);
-  int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), *creds, &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    ExitFailure(absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_listen),
-                             ": is the address valid and the port free?"));
-  }
-  std::fprintf(stderr, "county_hub: county %s listening on %s\n", county.c_str(),
-               absl::GetFlag(FLAGS_listen).c_str());
-  int sig = WaitForShutdownSignal();
-  std::fprintf(stderr, "county_hub: signal %d, shutting down\n", sig);
-  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  std::unique_ptr<grpc::Server> server =
+      StartServerOrExit(absl::GetFlag(FLAGS_listen), {&service});
+  std::fprintf(stderr, "county_hub: county %s listening on %s\n",
+               county.c_str(), absl::GetFlag(FLAGS_listen).c_str());
+  ServeUntilSignal("county_hub", server.get());
   return 0;
 }
 
 std::unique_ptr<CountyHub::Stub> ConnectHub() {
-  std::string hub = absl::GetFlag(FLAGS_hub);
-  auto channel = MakeChannel(hub, ChannelCredentialsFromFlags());
-  if (!WaitConnected(channel.get(), absl::Seconds(3), hub).ok()) {
-    ExitFailure(absl::StrCat("no county hub answers at ", hub,
-                             ": start it with `county_hub serve ...` or fix --hub"));
-  }
-  return CountyHub::NewStub(channel);
+  return CountyHub::NewStub(
+      ConnectOrExit(absl::GetFlag(FLAGS_hub), "county_hub", "hub"));
 }
 
 int Report() {
@@ -104,8 +102,8 @@ int Report() {
   request.set_level(absl::GetFlag(FLAGS_level));
   request.set_org(absl::GetFlag(FLAGS_org));
   request.set_format(format);
-  for (absl::string_view code :
-       absl::StrSplit(absl::GetFlag(FLAGS_indicators), ',', absl::SkipWhitespace())) {
+  for (absl::string_view code : absl::StrSplit(absl::GetFlag(FLAGS_indicators),
+                                               ',', absl::SkipWhitespace())) {
     request.add_indicators(std::string(code));
   }
   auto stub = ConnectHub();
@@ -113,11 +111,13 @@ int Report() {
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
   ReportResponse response;
   grpc::Status s = stub->Report(&context, request, &response);
-  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) ExitUsage(s.error_message());
+  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
+    ExitUsage(s.error_message());
   if (!s.ok()) ExitFailure(absl::StrCat("report failed: ", s.error_message()));
   std::string out = absl::GetFlag(FLAGS_out);
   if (out.empty()) {
-    std::fwrite(response.content().data(), 1, response.content().size(), stdout);
+    std::fwrite(response.content().data(), 1, response.content().size(),
+                stdout);
     return 0;
   }
   std::ofstream file(out, std::ios::binary | std::ios::trunc);
@@ -128,17 +128,13 @@ int Report() {
 }
 
 int Status() {
-  std::string format = absl::GetFlag(FLAGS_format);
-  if (format.empty()) format = "text";
-  if (format != "text" && format != "json") ExitUsage("--format must be text or json");
   auto stub = ConnectHub();
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
   HubStatus status;
   grpc::Status s = stub->Status(&context, HubStatusRequest(), &status);
   if (!s.ok()) ExitFailure(absl::StrCat("status failed: ", s.error_message()));
-  std::fputs((format == "json" ? FormatStatusJson(status) : FormatStatusText(status)).c_str(),
-             stdout);
+  PrintStatusOrExit(status, absl::GetFlag(FLAGS_format));
   return 0;
 }
 
@@ -147,8 +143,8 @@ int Status() {
 
 int main(int argc, char** argv) {
   sanji::BlockShutdownSignals();
-  sanji::CommandLine cl = sanji::ParseCommandLineOrExit(argc, argv, sanji::kUsage,
-                                                        {"serve", "report", "status"});
+  sanji::CommandLine cl = sanji::ParseCommandLineOrExit(
+      argc, argv, sanji::kUsage, {"serve", "report", "status"});
   if (!cl.args.empty()) sanji::ExitUsage("unexpected positional arguments");
   if (cl.subcommand == "serve") return sanji::Serve();
   if (cl.subcommand == "report") return sanji::Report();

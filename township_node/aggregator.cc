@@ -5,8 +5,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/catalogue.h"
 #include "common/cell_key.h"
 #include "common/key_codec.h"
@@ -19,10 +19,12 @@ namespace sanji {
 namespace {
 
 // Column families.
-constexpr char kRecords[] = "records";    // village|record_id -> state byte + Record
+constexpr char kRecords[] =
+    "records";  // village|record_id -> state byte + Record
 constexpr char kPatients[] = "patients";  // see PatientPrefix -> on-target byte
 constexpr char kCells[] = "cells";        // cell key -> CellValue
-constexpr char kChanged[] = "changed";    // cell key -> "" while the county lacks the value
+constexpr char kChanged[] =
+    "changed";  // cell key -> "" while the county lacks the value
 // Meta keys in the default family.
 constexpr char kVersionKey[] = "version";
 constexpr char kWatermarkPrefix[] = "wm|";
@@ -74,7 +76,8 @@ struct Contribution {
   bool controlled = false;
 };
 
-Contribution Evaluate(const std::vector<Followup>& followups, const Period& period) {
+Contribution Evaluate(const std::vector<Followup>& followups,
+                      const Period& period) {
   int64_t first = int64_t{DaysSinceEpoch(period.first)} * 86400;
   int64_t end = (int64_t{DaysSinceEpoch(period.last)} + 1) * 86400;
   int n = 0;
@@ -86,7 +89,8 @@ Contribution Evaluate(const std::vector<Followup>& followups, const Period& peri
       latest = f.at;
       latest_on_target = f.on_target;
     } else if (f.at == latest) {
-      latest_on_target = latest_on_target && f.on_target;  // ties: all must be on target
+      latest_on_target =
+          latest_on_target && f.on_target;  // ties: all must be on target
     }
     ++n;
   }
@@ -99,8 +103,9 @@ Contribution Evaluate(const std::vector<Followup>& followups, const Period& peri
 
 }  // namespace
 
-// Applies one batch: reads through the pending WriteBatch so later records see earlier ones,
-// and sums cell changes in memory so each cell is written once per batch.
+// Applies one batch: reads through the pending WriteBatch so later records see
+// earlier ones, and sums cell changes in memory so each cell is written once
+// per batch.
 class TownshipAggregator::BatchApplier {
  public:
   BatchApplier(Store* store, const std::string& village)
@@ -114,22 +119,24 @@ class TownshipAggregator::BatchApplier {
   absl::Status Apply(const Record& record, absl::CivilSecond now,
                      absl::flat_hash_map<std::string, uint64_t>* counters) {
     std::string ignored_column;
-    // The township's clock may lag the village's: allow a few days before calling a record
-    // from the future.
+    // The township's clock may lag the village's: allow a few days before
+    // calling a record from the future.
     if (!ValidateRecord(record, now + 6 * 86400, &ignored_column).ok()) {
       ++(*counters)[kRefused];
       return absl::OkStatus();
     }
     std::string key = absl::StrCat(village_, "|", record.record_id());
     std::string stored;
-    rocksdb::Status s =
-        batch_.GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(), records_, key, &stored);
-    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading township records");
+    rocksdb::Status s = batch_.GetFromBatchAndDB(
+        store_->db(), rocksdb::ReadOptions(), records_, key, &stored);
+    if (!s.ok() && !s.IsNotFound())
+      return FromRocks(s, "reading township records");
     bool found = s.ok();
     if (record.is_void()) {
       Record original;
       if (!found || stored.empty() ||
-          !original.ParseFromArray(stored.data() + 1, static_cast<int>(stored.size() - 1))) {
+          !original.ParseFromArray(stored.data() + 1,
+                                   static_cast<int>(stored.size() - 1))) {
         ++(*counters)[kRefused];  // nothing to void here
         return absl::OkStatus();
       }
@@ -145,7 +152,9 @@ class TownshipAggregator::BatchApplier {
     std::string content = record.SerializeAsString();
     if (found) {
       // Seen before, under another epoch or seq: count it once only.
-      ++(*counters)[absl::string_view(stored).substr(1) == content ? kDuplicates : kConflicts];
+      ++(*counters)[absl::string_view(stored).substr(1) == content
+                        ? kDuplicates
+                        : kConflicts];
       return absl::OkStatus();
     }
     batch_.Put(records_, key, absl::StrCat(std::string(1, kActive), content));
@@ -154,14 +163,17 @@ class TownshipAggregator::BatchApplier {
   }
 
   rocksdb::WriteBatchWithIndex* batch() { return &batch_; }
-  const absl::flat_hash_map<std::string, int64_t>& cell_deltas() const { return deltas_; }
+  const absl::flat_hash_map<std::string, int64_t>& cell_deltas() const {
+    return deltas_;
+  }
 
  private:
   absl::Status AddEffects(const Record& record, int sign) {
     absl::CivilDay day = DayOfLocalSeconds(record.occurred_at());
     std::string day_key = FormatDay(day);
     for (const DayContribution& c : DayContributions(record)) {
-      if (c.second != 0) deltas_[EncodeCellKey(village_, c.first, day_key)] += sign * c.second;
+      if (c.second != 0)
+        deltas_[EncodeCellKey(village_, c.first, day_key)] += sign * c.second;
     }
     const DistinctFamily* family = FindDistinctFamily(record.kind());
     if (family == nullptr) return absl::OkStatus();
@@ -215,11 +227,15 @@ class TownshipAggregator::BatchApplier {
     PutOrderedInt64(&start, int64_t{DaysSinceEpoch(year.first)} * 86400);
     int64_t end = (int64_t{DaysSinceEpoch(year.last)} + 1) * 86400;
     std::unique_ptr<rocksdb::Iterator> it(batch_.NewIteratorWithBase(
-        patients_, store_->db()->NewIterator(rocksdb::ReadOptions(), patients_)));
-    for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      absl::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+        patients_,
+        store_->db()->NewIterator(rocksdb::ReadOptions(), patients_)));
+    for (it->Seek(start); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      absl::string_view rest(it->key().data() + prefix.size(),
+                             it->key().size() - prefix.size());
       int64_t at;
-      if (!GetOrderedInt64(&rest, &at)) return absl::DataLossError("bad patient state key");
+      if (!GetOrderedInt64(&rest, &at))
+        return absl::DataLossError("bad patient state key");
       if (at >= end) break;
       out->push_back(Followup{at, std::string(rest), it->value() == "1"});
     }
@@ -243,7 +259,8 @@ absl::StatusOr<std::unique_ptr<TownshipAggregator>> TownshipAggregator::Open(
   StoreOptions store_options;
   store_options.column_families = {kRecords, kPatients, kCells, kChanged};
   store_options.env = options.env;
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir, store_options));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   Store::Open(dir, store_options));
   std::unique_ptr<TownshipAggregator> aggregator(
       new TownshipAggregator(std::move(store), options));
   RETURN_IF_ERROR(aggregator->Load());
@@ -252,11 +269,13 @@ absl::StatusOr<std::unique_ptr<TownshipAggregator>> TownshipAggregator::Open(
 
 absl::Status TownshipAggregator::Load() {
   rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
-  ASSIGN_OR_RETURN(std::optional<std::string> township, store_->Get(meta, "township_id"));
+  ASSIGN_OR_RETURN(std::optional<std::string> township,
+                   store_->Get(meta, "township_id"));
   if (township.has_value() && *township != options_.township_id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data directory ", store_->dir(), " belongs to township ", *township, ", not ",
-        options_.township_id, "; use that --township_id or another --data_dir"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", store_->dir(), " belongs to township ",
+                     *township, ", not ", options_.township_id,
+                     "; use that --township_id or another --data_dir"));
   }
   if (!township.has_value()) {
     rocksdb::WriteBatch batch;
@@ -274,19 +293,23 @@ absl::Status TownshipAggregator::Load() {
       size_t bar = key.find('|');
       if (bar == absl::string_view::npos) continue;
       absl::string_view epoch_bytes = key.substr(bar + 1);
-      watermarks_[{std::string(key.substr(0, bar)), ReadU64(epoch_bytes)}] = ReadU64(value);
+      watermarks_[{std::string(key.substr(0, bar)), ReadU64(epoch_bytes)}] =
+          ReadU64(value);
     } else if (absl::ConsumePrefix(&key, kCounterPrefix)) {
       counters_[std::string(key)] = ReadU64(value);
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "loading township state"));
-  std::unique_ptr<rocksdb::Iterator> changed = store_->NewIterator(store_->Family(kChanged));
+  std::unique_ptr<rocksdb::Iterator> changed =
+      store_->NewIterator(store_->Family(kChanged));
   cells_pending_ = 0;
-  for (changed->SeekToFirst(); changed->Valid(); changed->Next()) ++cells_pending_;
+  for (changed->SeekToFirst(); changed->Valid(); changed->Next())
+    ++cells_pending_;
   return FromRocks(changed->status(), "counting changed cells");
 }
 
-uint64_t TownshipAggregator::Watermark(const std::string& village_id, uint64_t epoch) const {
+uint64_t TownshipAggregator::Watermark(const std::string& village_id,
+                                       uint64_t epoch) const {
   absl::MutexLock lock(&mu_);
   auto it = watermarks_.find({village_id, epoch});
   return it == watermarks_.end() ? 0 : it->second;
@@ -296,34 +319,35 @@ absl::Status TownshipAggregator::CheckBudget() const {
   uint64_t used = store_->ApproximateBytes();
   if (used >= options_.max_buffer_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "township store holds ", used >> 20, " MB, the limit is --max_buffer_mb=",
-        options_.max_buffer_bytes >> 20,
-        "; new records are refused (nothing accepted is lost): raise the limit or add disk"));
+        "township store holds ", used >> 20,
+        " MB, the limit is --max_buffer_mb=", options_.max_buffer_bytes >> 20,
+        "; new records are refused (nothing accepted is lost): raise the limit "
+        "or add disk"));
   }
   absl::StatusOr<uint64_t> free_bytes = store_->FreeDiskBytes();
   if (free_bytes.ok() && *free_bytes < options_.min_free_disk_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("disk nearly full under ", store_->dir(), ": ", *free_bytes >> 20,
-                     " MB free; new records are refused until space is freed"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "disk nearly full under ", store_->dir(), ": ", *free_bytes >> 20,
+        " MB free; new records are refused until space is freed"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(const std::string& village_id,
-                                                        uint64_t epoch,
-                                                        const RecordBatch& batch) {
+absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
+    const std::string& village_id, uint64_t epoch, const RecordBatch& batch) {
   absl::MutexLock lock(&mu_);
   uint64_t watermark = 0;
-  if (auto it = watermarks_.find({village_id, epoch}); it != watermarks_.end()) {
+  if (auto it = watermarks_.find({village_id, epoch});
+      it != watermarks_.end()) {
     watermark = it->second;
   }
   uint64_t expect = watermark + 1;
   for (const SeqRecord& r : batch.records()) {
     if (r.seq() <= watermark) continue;
     if (r.seq() != expect) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("sequence gap from village ", village_id, ": expected seq ", expect,
-                       ", got ", r.seq(), "; resend from the watermark ", watermark));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "sequence gap from village ", village_id, ": expected seq ", expect,
+          ", got ", r.seq(), "; resend from the watermark ", watermark));
     }
     ++expect;
   }
@@ -347,7 +371,8 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(const std::string& villa
   uint64_t newly_pending = 0;
   for (const auto& [key, delta] : applier.cell_deltas()) {
     if (delta == 0) continue;
-    ASSIGN_OR_RETURN(std::optional<std::string> current, store_->Get(cells, key));
+    ASSIGN_OR_RETURN(std::optional<std::string> current,
+                     store_->Get(cells, key));
     CellValue value;
     if (current.has_value() && !DecodeCellValue(*current, &value)) {
       return absl::DataLossError(absl::StrCat("unreadable cell ", key));
@@ -355,7 +380,8 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(const std::string& villa
     value.value += delta;
     value.version = version;
     wb->Put(cells, key, EncodeCellValue(value));
-    ASSIGN_OR_RETURN(std::optional<std::string> mark, store_->Get(changed, key));
+    ASSIGN_OR_RETURN(std::optional<std::string> mark,
+                     store_->Get(changed, key));
     if (!mark.has_value()) {
       wb->Put(changed, key, "");
       ++newly_pending;
@@ -377,12 +403,14 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(const std::string& villa
   return new_watermark;
 }
 
-absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells, std::vector<Cell>* out) {
+absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
+                                                  std::vector<Cell>* out) {
   absl::MutexLock lock(&mu_);
   rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(store_->Family(kChanged));
-  // Resume after the last cell handed out, then wrap around, so a cell that keeps changing
-  // cannot starve the others.
+  std::unique_ptr<rocksdb::Iterator> it =
+      store_->NewIterator(store_->Family(kChanged));
+  // Resume after the last cell handed out, then wrap around, so a cell that
+  // keeps changing cannot starve the others.
   std::string start = forward_cursor_;
   for (int pass = 0; pass < 2 && out->size() < max_cells; ++pass) {
     if (pass == 0) {
@@ -394,12 +422,14 @@ absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells, std::vector<
     for (; it->Valid() && out->size() < max_cells; it->Next()) {
       if (pass == 1 && it->key().compare(start) >= 0) break;
       std::string key = it->key().ToString();
-      ASSIGN_OR_RETURN(std::optional<std::string> current, store_->Get(cells, key));
+      ASSIGN_OR_RETURN(std::optional<std::string> current,
+                       store_->Get(cells, key));
       CellKey parts;
       CellValue value;
       if (!current.has_value() || !DecodeCellKey(key, &parts) ||
           !DecodeCellValue(*current, &value)) {
-        return absl::DataLossError(absl::StrCat("changed cell ", key, " is unreadable"));
+        return absl::DataLossError(
+            absl::StrCat("changed cell ", key, " is unreadable"));
       }
       Cell cell;
       cell.set_village_id(std::move(parts.village_id));
@@ -415,14 +445,17 @@ absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells, std::vector<
   return absl::OkStatus();
 }
 
-absl::Status TownshipAggregator::MarkForwarded(const std::vector<Cell>& forwarded) {
+absl::Status TownshipAggregator::MarkForwarded(
+    const std::vector<Cell>& forwarded) {
   absl::MutexLock lock(&mu_);
   rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
   rocksdb::WriteBatch batch;
   uint64_t cleared = 0;
   for (const Cell& cell : forwarded) {
-    std::string key = EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
-    ASSIGN_OR_RETURN(std::optional<std::string> current, store_->Get(cells, key));
+    std::string key =
+        EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
+    ASSIGN_OR_RETURN(std::optional<std::string> current,
+                     store_->Get(cells, key));
     CellValue value;
     if (current.has_value() && DecodeCellValue(*current, &value) &&
         value.version == cell.version()) {
@@ -430,7 +463,8 @@ absl::Status TownshipAggregator::MarkForwarded(const std::vector<Cell>& forwarde
       ++cleared;
     }
   }
-  // Not synced: a lost clear only means the cell is sent again, which the county ignores.
+  // Not synced: a lost clear only means the cell is sent again, which the
+  // county ignores.
   RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
   cells_pending_ = cells_pending_ > cleared ? cells_pending_ - cleared : 0;
   return absl::OkStatus();
@@ -438,7 +472,9 @@ absl::Status TownshipAggregator::MarkForwarded(const std::vector<Cell>& forwarde
 
 void TownshipAggregator::WaitForChanges(absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  auto pending = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return cells_pending_ > 0; };
+  auto pending = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return cells_pending_ > 0;
+  };
   mu_.AwaitWithTimeout(absl::Condition(&pending), timeout);
 }
 
@@ -456,7 +492,8 @@ void TownshipAggregator::FillStatus(TownshipStatus* status) const {
     v->set_epoch(key.second);
     v->set_watermark(watermark);
   }
-  auto counter = [this](const char* name) ABSL_SHARED_LOCKS_REQUIRED(mu_) -> uint64_t {
+  auto counter = [this](const char* name)
+                     ABSL_SHARED_LOCKS_REQUIRED(mu_) -> uint64_t {
     auto it = counters_.find(name);
     return it == counters_.end() ? 0 : it->second;
   };

@@ -1,19 +1,23 @@
-// TownshipAggregator: applies village records exactly once and keeps the rollup cells.
+// TownshipAggregator: applies village records exactly once and keeps the rollup
+// cells.
 //
-// For each (village, epoch) it keeps the highest contiguous seq applied (the watermark). A
-// batch is applied in one synced WriteBatch holding the raw records, the per-patient state,
-// the new cell values, their "changed" marks for the forwarder and the new watermark, so a
-// crash at any point leaves either all of a batch or none of it; a resend below the watermark
-// is ignored. Raw records are keyed by (village, record_id): a record re-sent under a new
-// epoch (an agent whose data directory was recreated) with the same content is recognised and
-// not counted again.
+// For each (village, epoch) it keeps the highest contiguous seq applied (the
+// watermark). A batch is applied in one synced WriteBatch holding the raw
+// records, the per-patient state, the new cell values, their "changed" marks
+// for the forwarder and the new watermark, so a crash at any point leaves
+// either all of a batch or none of it; a resend below the watermark is ignored.
+// Raw records are keyed by (village, record_id): a record re-sent under a new
+// epoch (an agent whose data directory was recreated) with the same content is
+// recognised and not counted again.
 //
-// Cells follow common/catalogue.h: count/sum indicators per day, distinct indicators per
-// calendar period, recomputed from per-patient follow-up state so that voids and late records
-// give exact values. Every changed cell gets the batch's version (a per-township counter), so
-// the county can apply cells idempotently and in any order.
+// Cells follow common/catalogue.h: count/sum indicators per day, distinct
+// indicators per calendar period, recomputed from per-patient follow-up state
+// so that voids and late records give exact values. Every changed cell gets the
+// batch's version (a per-township counter), so the county can apply cells
+// idempotently and in any order.
 //
-// Thread-safety: all methods are thread-safe (one internal mutex serializes state changes).
+// Thread-safety: all methods are thread-safe (one internal mutex serializes
+// state changes).
 #ifndef SANJI_TOWNSHIP_NODE_AGGREGATOR_H_
 #define SANJI_TOWNSHIP_NODE_AGGREGATOR_H_
 
@@ -35,7 +39,8 @@ namespace sanji {
 
 struct AggregatorOptions {
   std::string township_id;
-  uint64_t max_buffer_bytes = uint64_t{1024} << 20;  // data held; beyond it syncs are refused
+  uint64_t max_buffer_bytes = uint64_t{1024}
+                              << 20;  // data held; beyond it syncs are refused
   uint64_t min_free_disk_bytes = uint64_t{16} << 20;
   rocksdb::Env* env = nullptr;  // tests: simulated power loss
 };
@@ -48,15 +53,18 @@ class TownshipAggregator {
   // Highest contiguous seq applied for (village, epoch); 0 if none.
   uint64_t Watermark(const std::string& village_id, uint64_t epoch) const;
 
-  // Applies the records of `batch` with seq above the watermark, in order; they must continue
-  // it without a gap (FailedPrecondition otherwise). Durable on return; returns the new
-  // watermark. RESOURCE_EXHAUSTED when the buffer budget or the disk is spent.
-  absl::StatusOr<uint64_t> ApplyBatch(const std::string& village_id, uint64_t epoch,
-                                      const RecordBatch& batch);
+  // Applies the records of `batch` with seq above the watermark, in order; they
+  // must continue it without a gap (FailedPrecondition otherwise). Durable on
+  // return; returns the new watermark. RESOURCE_EXHAUSTED when the buffer
+  // budget or the disk is spent.
+  absl::StatusOr<uint64_t> ApplyBatch(const std::string& village_id,
+                                      uint64_t epoch, const RecordBatch& batch);
 
-  // Up to `max_cells` changed cells not yet acknowledged by the county, with current values.
+  // Up to `max_cells` changed cells not yet acknowledged by the county, with
+  // current values.
   absl::Status ReadChangedCells(size_t max_cells, std::vector<Cell>* out);
-  // The county has stored `cells`; clears their marks unless they changed again since.
+  // The county has stored `cells`; clears their marks unless they changed again
+  // since.
   absl::Status MarkForwarded(const std::vector<Cell>& cells);
   // Waits until there may be changed cells to forward, or `timeout`.
   void WaitForChanges(absl::Duration timeout) const;
@@ -66,7 +74,8 @@ class TownshipAggregator {
 
  private:
   class BatchApplier;
-  TownshipAggregator(std::unique_ptr<Store> store, const AggregatorOptions& options);
+  TownshipAggregator(std::unique_ptr<Store> store,
+                     const AggregatorOptions& options);
   absl::Status Load();
   absl::Status CheckBudget() const;
 
@@ -74,7 +83,8 @@ class TownshipAggregator {
   AggregatorOptions options_;
 
   mutable absl::Mutex mu_;
-  std::map<std::pair<std::string, uint64_t>, uint64_t> watermarks_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, uint64_t>, uint64_t> watermarks_
+      ABSL_GUARDED_BY(mu_);
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t cells_pending_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, uint64_t> counters_ ABSL_GUARDED_BY(mu_);

@@ -20,7 +20,9 @@ Forwarder::Forwarder(std::string township_id, std::string county,
 
 Forwarder::~Forwarder() { Stop(); }
 
-void Forwarder::Start() { thread_ = std::thread([this] { Run(); }); }
+void Forwarder::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void Forwarder::Stop() {
   {
@@ -55,7 +57,8 @@ void Forwarder::Run() {
     if (progressed) backoff.Reset();
     absl::Duration wait = backoff.Next();
     absl::MutexLock lock(&mu_);
-    auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
+    auto stopping = [this]()
+                        ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
     mu_.AwaitWithTimeout(absl::Condition(&stopping), wait);
   }
 }
@@ -75,7 +78,8 @@ absl::Status Forwarder::RunStream(bool* progressed) {
   hello.mutable_hello()->set_township_id(township_id_);
   RollupDown down;
   if (!stream->Write(hello) || !stream->Read(&down)) {
-    result = absl::UnavailableError(absl::StrCat("county ", county_, " unreachable"));
+    result = absl::UnavailableError(
+        absl::StrCat("county ", county_, " unreachable"));
   } else {
     {
       absl::MutexLock lock(&mu_);
@@ -100,8 +104,8 @@ absl::Status Forwarder::RunStream(bool* progressed) {
       if (!stream->Write(up) || !stream->Read(&down)) break;
       if (down.acked_batch_id() != batch_id) {
         result = absl::InternalError(absl::StrCat("county acknowledged batch ",
-                                                  down.acked_batch_id(), ", expected ",
-                                                  batch_id));
+                                                  down.acked_batch_id(),
+                                                  ", expected ", batch_id));
         break;
       }
       result = aggregator_->MarkForwarded(cells);
@@ -120,7 +124,8 @@ absl::Status Forwarder::RunStream(bool* progressed) {
   if (!result.ok()) return result;
   if (!finish.ok() && finish.error_code() != grpc::StatusCode::CANCELLED) {
     return absl::UnavailableError(
-        absl::StrCat("rollup stream to county ", county_, " ended: ", finish.error_message()));
+        absl::StrCat("rollup stream to county ", county_,
+                     " ended: ", finish.error_message()));
   }
   return absl::OkStatus();
 }

@@ -1,8 +1,10 @@
-// Forwarder: sends changed rollup cells to the county over one long-lived stream.
+// Forwarder: sends changed rollup cells to the county over one long-lived
+// stream.
 //
-// Cells carry absolute values and versions, so a resend is harmless; a cell's "changed" mark
-// is cleared only after the county acknowledges the batch durably stored. Reconnects back off
-// with jitter. Works whether or not the county is reachable: changes wait in RocksDB.
+// Cells carry absolute values and versions, so a resend is harmless; a cell's
+// "changed" mark is cleared only after the county acknowledges the batch
+// durably stored. Reconnects back off with jitter. Works whether or not the
+// county is reachable: changes wait in RocksDB.
 //
 // Thread-safety: Start/Stop from one thread; FillStatus from any.
 #ifndef SANJI_TOWNSHIP_NODE_FORWARDER_H_
@@ -21,7 +23,8 @@ namespace sanji {
 
 class Forwarder {
  public:
-  Forwarder(std::string township_id, std::string county, TownshipAggregator* aggregator);
+  Forwarder(std::string township_id, std::string county,
+            TownshipAggregator* aggregator);
   ~Forwarder();
   void Start();
   void Stop();

@@ -1,4 +1,5 @@
-// township_node: the township health centre's node (spec/interfaces.md "township_node").
+// township_node: the township health centre's node (spec/interfaces.md
+// "township_node").
 #include <cstdio>
 #include <string>
 
@@ -6,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/cli.h"
 #include "common/net.h"
+#include "common/program.h"
 #include "common/shutdown.h"
 #include "common/status_text.h"
 #include "township_node/aggregator.h"
@@ -13,20 +15,26 @@
 #include "township_node/sync_service.h"
 
 ABSL_FLAG(std::string, township_id, "", "9-digit township code (serve).");
-ABSL_FLAG(std::string, data_dir, "", "Directory for the node's RocksDB data (serve).");
-ABSL_FLAG(std::string, listen, "127.0.0.1:7101", "HOST:PORT for village syncs (serve).");
+ABSL_FLAG(std::string, data_dir, "",
+          "Directory for the node's RocksDB data (serve).");
+ABSL_FLAG(std::string, listen, "127.0.0.1:7101",
+          "HOST:PORT for village syncs (serve).");
 ABSL_FLAG(std::string, county, "", "HOST:PORT of the county hub (serve).");
 ABSL_FLAG(int64_t, max_buffer_mb, 1024,
-          "The node's store may hold at most this many MB; beyond it village syncs are refused "
+          "The node's store may hold at most this many MB; beyond it village "
+          "syncs are refused "
           "with RESOURCE_EXHAUSTED (serve).");
-ABSL_FLAG(int64_t, min_free_disk_mb, 16, "Refuse syncs when the disk has less free (serve).");
-ABSL_FLAG(std::string, node, "127.0.0.1:7101", "HOST:PORT of a running node (status).");
+ABSL_FLAG(int64_t, min_free_disk_mb, 16,
+          "Refuse syncs when the disk has less free (serve).");
+ABSL_FLAG(std::string, node, "127.0.0.1:7101",
+          "HOST:PORT of a running node (status).");
 ABSL_FLAG(std::string, format, "text", "Status output: text or json (status).");
 
 namespace sanji {
 namespace {
 
-constexpr char kUsage[] = R"(township_node: the township health centre's Sanji node.
+constexpr char kUsage[] =
+    R"(township_node: the township health centre's Sanji node.
 
   township_node serve --township_id=ID --data_dir=DIR --listen=HOST:PORT --county=HOST:PORT
                       (--insecure | --tls_cert=F --tls_key=F --tls_ca=F) [--max_buffer_mb=N]
@@ -39,61 +47,48 @@ int Serve() {
   RequireFlag("township_id", township);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
   RequireFlag("county", absl::GetFlag(FLAGS_county));
-  if (township.size() != 9 || township.find_first_not_of("0123456789") != std::string::npos) {
-    ExitUsage(absl::StrCat("--township_id=", township, " is not a 9-digit township code"));
+  if (township.size() != 9 ||
+      township.find_first_not_of("0123456789") != std::string::npos) {
+    ExitUsage(absl::StrCat("--township_id=", township,
+                           " is not a 9-digit township code"));
   }
-  if (absl::GetFlag(FLAGS_max_buffer_mb) <= 0) ExitUsage("--max_buffer_mb must be positive");
-  auto creds = ServerCredentialsFromFlags();
-  if (!creds.ok()) ExitUsage(creds.status().message());
+  if (absl::GetFlag(FLAGS_max_buffer_mb) <= 0)
+    ExitUsage("--max_buffer_mb must be positive");
 
   AggregatorOptions options;
   options.township_id = township;
-  options.max_buffer_bytes = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_buffer_mb)) << 20;
-  options.min_free_disk_bytes =
-      static_cast<uint64_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_min_free_disk_mb))) << 20;
-  auto aggregator = TownshipAggregator::Open(absl::GetFlag(FLAGS_data_dir), options);
+  options.max_buffer_bytes =
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_max_buffer_mb)) << 20;
+  options.min_free_disk_bytes = static_cast<uint64_t>(std::max<int64_t>(
+                                    0, absl::GetFlag(FLAGS_min_free_disk_mb)))
+                                << 20;
+  auto aggregator =
+      TownshipAggregator::Open(absl::GetFlag(FLAGS_data_dir), options);
   if (!aggregator.ok()) ExitFailure(aggregator.status().message());
 
   Forwarder forwarder(township, absl::GetFlag(FLAGS_county), aggregator->get());
   SyncService service(township, aggregator->get(), &forwarder);
-  grpc::ServerBuilder builder;
-  ConfigureServer(&builder);
-  int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), *creds, &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    ExitFailure(absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_listen),
-                             ": is the address valid and the port free?"));
-  }
+  std::unique_ptr<grpc::Server> server =
+      StartServerOrExit(absl::GetFlag(FLAGS_listen), {&service});
   forwarder.Start();
-  std::fprintf(stderr, "township_node: township %s listening on %s, forwarding to %s\n",
+  std::fprintf(stderr,
+               "township_node: township %s listening on %s, forwarding to %s\n",
                township.c_str(), absl::GetFlag(FLAGS_listen).c_str(),
                absl::GetFlag(FLAGS_county).c_str());
-  int sig = WaitForShutdownSignal();
-  std::fprintf(stderr, "township_node: signal %d, shutting down\n", sig);
-  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  ServeUntilSignal("township_node", server.get());
   forwarder.Stop();
   return 0;
 }
 
 int Status() {
-  std::string format = absl::GetFlag(FLAGS_format);
-  if (format != "text" && format != "json") ExitUsage("--format must be text or json");
-  std::string node = absl::GetFlag(FLAGS_node);
-  auto channel = MakeChannel(node, ChannelCredentialsFromFlags());
-  if (!WaitConnected(channel.get(), absl::Seconds(3), node).ok()) {
-    ExitFailure(absl::StrCat("no township node answers at ", node,
-                             ": start it with `township_node serve ...` or fix --node"));
-  }
-  auto stub = TownshipSync::NewStub(channel);
+  auto stub = TownshipSync::NewStub(
+      ConnectOrExit(absl::GetFlag(FLAGS_node), "township_node", "node"));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   TownshipStatus status;
   grpc::Status s = stub->Status(&context, StatusRequest(), &status);
   if (!s.ok()) ExitFailure(absl::StrCat("status failed: ", s.error_message()));
-  std::fputs((format == "json" ? FormatStatusJson(status) : FormatStatusText(status)).c_str(),
-             stdout);
+  PrintStatusOrExit(status, absl::GetFlag(FLAGS_format));
   return 0;
 }
 
@@ -102,8 +97,8 @@ int Status() {
 
 int main(int argc, char** argv) {
   sanji::BlockShutdownSignals();
-  sanji::CommandLine cl =
-      sanji::ParseCommandLineOrExit(argc, argv, sanji::kUsage, {"serve", "status"});
+  sanji::CommandLine cl = sanji::ParseCommandLineOrExit(
+      argc, argv, sanji::kUsage, {"serve", "status"});
   if (!cl.args.empty()) sanji::ExitUsage("unexpected positional arguments");
   return cl.subcommand == "serve" ? sanji::Serve() : sanji::Status();
 }

@@ -8,7 +8,8 @@ namespace sanji {
 namespace {
 
 bool IsVillageOf(const std::string& village, const std::string& township) {
-  if (village.size() != 12 || !absl::StartsWith(village, township)) return false;
+  if (village.size() != 12 || !absl::StartsWith(village, township))
+    return false;
   for (char c : village) {
     if (c < '0' || c > '9') return false;
   }
@@ -17,24 +18,29 @@ bool IsVillageOf(const std::string& village, const std::string& township) {
 
 }  // namespace
 
-grpc::Status SyncService::Sync(grpc::ServerContext*,
-                               grpc::ServerReaderWriter<TownshipMessage, VillageMessage>* stream) {
+grpc::Status SyncService::Sync(
+    grpc::ServerContext*,
+    grpc::ServerReaderWriter<TownshipMessage, VillageMessage>* stream) {
   VillageMessage message;
   if (!stream->Read(&message)) return grpc::Status::OK;
   if (!message.has_hello()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "a sync stream must start with a hello naming the village and epoch");
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "a sync stream must start with a hello naming the village and epoch");
   }
   const std::string village = message.hello().village_id();
   const uint64_t epoch = message.hello().epoch();
   if (!IsVillageOf(village, township_id_)) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        absl::StrCat("village '", village, "' does not belong to township ",
-                                     township_id_, ": a village code is 12 digits starting "
-                                     "with its township's 9"));
+    return grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat("village '", village, "' does not belong to township ",
+                     township_id_,
+                     ": a village code is 12 digits starting "
+                     "with its township's 9"));
   }
   if (epoch == 0) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "epoch 0 is not valid");
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "epoch 0 is not valid");
   }
   TownshipMessage reply;
   reply.set_watermark(aggregator_->Watermark(village, epoch));

@@ -1,5 +1,6 @@
-// TownshipSync gRPC service: one stream per village (Hello, then batches, each acknowledged
-// with the watermark once durable), and Status. Thread-safe; owns nothing.
+// TownshipSync gRPC service: one stream per village (Hello, then batches, each
+// acknowledged with the watermark once durable), and Status. Thread-safe; owns
+// nothing.
 #ifndef SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
 #define SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
 
@@ -15,11 +16,15 @@ class SyncService final : public TownshipSync::Service {
  public:
   SyncService(std::string township_id, TownshipAggregator* aggregator,
               const Forwarder* forwarder)
-      : township_id_(std::move(township_id)), aggregator_(aggregator), forwarder_(forwarder) {}
+      : township_id_(std::move(township_id)),
+        aggregator_(aggregator),
+        forwarder_(forwarder) {}
 
   grpc::Status Sync(grpc::ServerContext* context,
-                    grpc::ServerReaderWriter<TownshipMessage, VillageMessage>* stream) override;
-  grpc::Status Status(grpc::ServerContext* context, const StatusRequest* request,
+                    grpc::ServerReaderWriter<TownshipMessage, VillageMessage>*
+                        stream) override;
+  grpc::Status Status(grpc::ServerContext* context,
+                      const StatusRequest* request,
                       TownshipStatus* response) override;
 
  private:

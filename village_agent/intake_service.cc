@@ -5,13 +5,15 @@
 
 namespace sanji {
 
-grpc::Status IntakeService::Submit(grpc::ServerContext*, const SubmitRequest* request,
+grpc::Status IntakeService::Submit(grpc::ServerContext*,
+                                   const SubmitRequest* request,
                                    SubmitResponse* response) {
   if (request->rows_size() > kMaxRowsPerSubmit) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("a Submit carries at most ", kMaxRowsPerSubmit,
-                                     " rows; got ", request->rows_size(),
-                                     ": split the rows into several calls"));
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("a Submit carries at most ", kMaxRowsPerSubmit,
+                     " rows; got ", request->rows_size(),
+                     ": split the rows into several calls"));
   }
   std::vector<RawRow> rows(request->rows().begin(), request->rows().end());
   absl::StatusOr<std::vector<RowOutcome>> outcomes = intake_->Submit(rows);

@@ -1,5 +1,5 @@
-// VillageIntake gRPC service: the clinic-facing API of the agent (Submit rows, Status).
-// Thread-safe; does not own the intake or uploader.
+// VillageIntake gRPC service: the clinic-facing API of the agent (Submit rows,
+// Status). Thread-safe; does not own the intake or uploader.
 #ifndef SANJI_VILLAGE_AGENT_INTAKE_SERVICE_H_
 #define SANJI_VILLAGE_AGENT_INTAKE_SERVICE_H_
 
@@ -11,15 +11,18 @@ namespace sanji {
 
 class IntakeService final : public VillageIntake::Service {
  public:
-  // At most this many rows per Submit, so one call's synced batch stays bounded.
+  // At most this many rows per Submit, so one call's synced batch stays
+  // bounded.
   static constexpr int kMaxRowsPerSubmit = 5000;
 
   IntakeService(RecordIntake* intake, const Uploader* uploader)
       : intake_(intake), uploader_(uploader) {}
 
-  grpc::Status Submit(grpc::ServerContext* context, const SubmitRequest* request,
+  grpc::Status Submit(grpc::ServerContext* context,
+                      const SubmitRequest* request,
                       SubmitResponse* response) override;
-  grpc::Status Status(grpc::ServerContext* context, const StatusRequest* request,
+  grpc::Status Status(grpc::ServerContext* context,
+                      const StatusRequest* request,
                       AgentStatus* response) override;
 
  private:

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/cli.h"
 #include "common/net.h"
+#include "common/program.h"
 #include "common/record_file.h"
 #include "common/shutdown.h"
 #include "common/status_text.h"
@@ -17,16 +18,22 @@
 #include "village_agent/uploader.h"
 
 ABSL_FLAG(std::string, village_id, "", "12-digit village code (serve).");
-ABSL_FLAG(std::string, data_dir, "", "Directory for the agent's RocksDB data (serve).");
+ABSL_FLAG(std::string, data_dir, "",
+          "Directory for the agent's RocksDB data (serve).");
 ABSL_FLAG(std::string, township, "", "HOST:PORT of the township node (serve).");
-ABSL_FLAG(std::string, listen, "127.0.0.1:7001", "HOST:PORT for the intake API (serve).");
+ABSL_FLAG(std::string, listen, "127.0.0.1:7001",
+          "HOST:PORT for the intake API (serve).");
 ABSL_FLAG(int64_t, max_buffer_mb, 256,
-          "Records waiting to sync may take at most this many MB; beyond it new records are "
+          "Records waiting to sync may take at most this many MB; beyond it "
+          "new records are "
           "refused with RESOURCE_EXHAUSTED until the backlog drains (serve).");
 ABSL_FLAG(int64_t, min_free_disk_mb, 16,
-          "Refuse new records when the data directory's disk has less free space (serve).");
-ABSL_FLAG(std::string, agent, "127.0.0.1:7001", "HOST:PORT of a running agent (import, status).");
-ABSL_FLAG(std::string, encoding, "auto", "Record file encoding: auto, utf-8 or gb18030 (import).");
+          "Refuse new records when the data directory's disk has less free "
+          "space (serve).");
+ABSL_FLAG(std::string, agent, "127.0.0.1:7001",
+          "HOST:PORT of a running agent (import, status).");
+ABSL_FLAG(std::string, encoding, "auto",
+          "Record file encoding: auto, utf-8 or gb18030 (import).");
 ABSL_FLAG(std::string, format, "text", "Status output: text or json (status).");
 
 namespace sanji {
@@ -55,17 +62,19 @@ int Serve() {
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
   RequireFlag("township", absl::GetFlag(FLAGS_township));
   if (!IsDigits(village, 12)) {
-    ExitUsage(absl::StrCat("--village_id=", village, " is not a 12-digit village code"));
+    ExitUsage(absl::StrCat("--village_id=", village,
+                           " is not a 12-digit village code"));
   }
-  if (absl::GetFlag(FLAGS_max_buffer_mb) <= 0) ExitUsage("--max_buffer_mb must be positive");
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = ServerCredentialsFromFlags();
-  if (!creds.ok()) ExitUsage(creds.status().message());
+  if (absl::GetFlag(FLAGS_max_buffer_mb) <= 0)
+    ExitUsage("--max_buffer_mb must be positive");
 
   IntakeOptions options;
   options.village_id = village;
-  options.max_buffer_bytes = static_cast<uint64_t>(absl::GetFlag(FLAGS_max_buffer_mb)) << 20;
-  options.min_free_disk_bytes =
-      static_cast<uint64_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_min_free_disk_mb))) << 20;
+  options.max_buffer_bytes =
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_max_buffer_mb)) << 20;
+  options.min_free_disk_bytes = static_cast<uint64_t>(std::max<int64_t>(
+                                    0, absl::GetFlag(FLAGS_min_free_disk_mb)))
+                                << 20;
   absl::StatusOr<std::unique_ptr<RecordIntake>> intake =
       RecordIntake::Open(absl::GetFlag(FLAGS_data_dir), options);
   if (!intake.ok()) ExitFailure(intake.status().message());
@@ -75,47 +84,33 @@ int Serve() {
   Uploader uploader(intake->get(), uploader_options);
   IntakeService service(intake->get(), &uploader);
 
-  grpc::ServerBuilder builder;
-  ConfigureServer(&builder);
-  int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), *creds, &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    ExitFailure(absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_listen),
-                             ": is the address valid and the port free?"));
-  }
+  std::unique_ptr<grpc::Server> server =
+      StartServerOrExit(absl::GetFlag(FLAGS_listen), {&service});
   uploader.Start();
   std::fprintf(stderr,
-               "village_agent: village %s listening on %s (epoch %llu, %llu records accepted, "
+               "village_agent: village %s listening on %s (epoch %llu, %llu "
+               "records accepted, "
                "%llu waiting to sync), syncing to %s\n",
                village.c_str(), absl::GetFlag(FLAGS_listen).c_str(),
                static_cast<unsigned long long>((*intake)->epoch()),
                static_cast<unsigned long long>((*intake)->last_seq()),
-               static_cast<unsigned long long>((*intake)->last_seq() - (*intake)->acked_seq()),
+               static_cast<unsigned long long>((*intake)->last_seq() -
+                                               (*intake)->acked_seq()),
                uploader_options.township.c_str());
-  int sig = WaitForShutdownSignal();
-  std::fprintf(stderr, "village_agent: signal %d, shutting down\n", sig);
-  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  ServeUntilSignal("village_agent", server.get());
   uploader.Stop();
   return 0;
 }
 
 std::unique_ptr<VillageIntake::Stub> ConnectAgent() {
-  std::string agent = absl::GetFlag(FLAGS_agent);
-  std::shared_ptr<grpc::Channel> channel = MakeChannel(agent, ChannelCredentialsFromFlags());
-  absl::Status connected =
-      WaitConnected(channel.get(), absl::Seconds(3), absl::StrCat("village agent at ", agent));
-  if (!connected.ok()) {
-    ExitFailure(absl::StrCat("no village agent answers at ", agent,
-                             ": start it with `village_agent serve ...` or fix --agent"));
-  }
-  return VillageIntake::NewStub(channel);
+  return VillageIntake::NewStub(
+      ConnectOrExit(absl::GetFlag(FLAGS_agent), "village_agent", "agent"));
 }
 
 int Import(const std::vector<std::string>& files) {
   if (files.empty()) ExitUsage("import needs at least one FILE");
-  absl::StatusOr<FileEncoding> encoding = ParseFileEncoding(absl::GetFlag(FLAGS_encoding));
+  absl::StatusOr<FileEncoding> encoding =
+      ParseFileEncoding(absl::GetFlag(FLAGS_encoding));
   if (!encoding.ok()) ExitUsage(encoding.status().message());
   std::unique_ptr<VillageIntake::Stub> stub = ConnectAgent();
 
@@ -128,35 +123,39 @@ int Import(const std::vector<std::string>& files) {
     std::fflush(stdout);
   };
   for (const std::string& file : files) {
-    absl::StatusOr<RecordFileContents> contents = ReadRecordFile(file, *encoding);
+    absl::StatusOr<RecordFileContents> contents =
+        ReadRecordFile(file, *encoding);
     if (!contents.ok()) {
       summary();
       ExitFailure(contents.status().message());
     }
     if (!contents->unknown_columns.empty()) {
-      std::fprintf(stderr, "%s: warning: ignoring unknown columns: %s\n", file.c_str(),
+      std::fprintf(stderr, "%s: warning: ignoring unknown columns: %s\n",
+                   file.c_str(),
                    absl::StrJoin(contents->unknown_columns, ", ").c_str());
     }
     for (const MalformedRow& bad : contents->malformed) {
-      std::printf("%s:%lld: (row): %s\n", file.c_str(), static_cast<long long>(bad.line),
-                  bad.reason.c_str());
+      std::printf("%s:%lld: (row): %s\n", file.c_str(),
+                  static_cast<long long>(bad.line), bad.reason.c_str());
       ++rejected;
     }
     const size_t kChunk = 1000;
     for (size_t start = 0; start < contents->rows.size(); start += kChunk) {
       SubmitRequest request;
       size_t end = std::min(contents->rows.size(), start + kChunk);
-      for (size_t i = start; i < end; ++i) *request.add_rows() = contents->rows[i];
+      for (size_t i = start; i < end; ++i)
+        *request.add_rows() = contents->rows[i];
       SubmitResponse response;
       grpc::ClientContext context;
       context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
       grpc::Status status = stub->Submit(&context, request, &response);
       if (!status.ok() || response.outcomes_size() != request.rows_size()) {
         summary();
-        ExitFailure(absl::StrCat(file, ": the agent refused rows from line ",
-                                 contents->rows[start].line(), " on: ", status.error_message(),
-                                 status.ok() ? "(wrong number of outcomes)" : "",
-                                 "; rows before that line are stored"));
+        ExitFailure(absl::StrCat(
+            file, ": the agent refused rows from line ",
+            contents->rows[start].line(), " on: ", status.error_message(),
+            status.ok() ? "(wrong number of outcomes)" : "",
+            "; rows before that line are stored"));
       }
       for (int i = 0; i < response.outcomes_size(); ++i) {
         const RowOutcome& o = response.outcomes(i);
@@ -171,7 +170,8 @@ int Import(const std::vector<std::string>& files) {
             ++rejected;
             std::printf("%s:%lld: %s: %s\n", file.c_str(),
                         static_cast<long long>(request.rows(i).line()),
-                        o.column().empty() ? "(row)" : o.column().c_str(), o.reason().c_str());
+                        o.column().empty() ? "(row)" : o.column().c_str(),
+                        o.reason().c_str());
         }
       }
     }
@@ -181,16 +181,13 @@ int Import(const std::vector<std::string>& files) {
 }
 
 int Status() {
-  std::string format = absl::GetFlag(FLAGS_format);
-  if (format != "text" && format != "json") ExitUsage("--format must be text or json");
   std::unique_ptr<VillageIntake::Stub> stub = ConnectAgent();
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   AgentStatus status;
   grpc::Status s = stub->Status(&context, StatusRequest(), &status);
   if (!s.ok()) ExitFailure(absl::StrCat("status failed: ", s.error_message()));
-  std::fputs((format == "json" ? FormatStatusJson(status) : FormatStatusText(status)).c_str(),
-             stdout);
+  PrintStatusOrExit(status, absl::GetFlag(FLAGS_format));
   return 0;
 }
 
@@ -199,10 +196,11 @@ int Status() {
 
 int main(int argc, char** argv) {
   sanji::BlockShutdownSignals();
-  sanji::CommandLine cl =
-      sanji::ParseCommandLineOrExit(argc, argv, sanji::kUsage, {"serve", "import", "status"});
+  sanji::CommandLine cl = sanji::ParseCommandLineOrExit(
+      argc, argv, sanji::kUsage, {"serve", "import", "status"});
   if (cl.subcommand == "serve") {
-    if (!cl.args.empty()) sanji::ExitUsage("serve takes no positional arguments");
+    if (!cl.args.empty())
+      sanji::ExitUsage("serve takes no positional arguments");
     return sanji::Serve();
   }
   if (cl.subcommand == "import") return sanji::Import(cl.args);

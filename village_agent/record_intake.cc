@@ -51,34 +51,41 @@ RowOutcome WithResult(RowOutcome::Result result) {
 
 }  // namespace
 
-RecordIntake::RecordIntake(std::unique_ptr<Store> store, const IntakeOptions& options)
+RecordIntake::RecordIntake(std::unique_ptr<Store> store,
+                           const IntakeOptions& options)
     : store_(std::move(store)),
       options_(options),
       records_(store_->Family("records")),
       outbox_(store_->Family("outbox")) {}
 
-absl::StatusOr<std::unique_ptr<RecordIntake>> RecordIntake::Open(const std::string& dir,
-                                                                 const IntakeOptions& options) {
+absl::StatusOr<std::unique_ptr<RecordIntake>> RecordIntake::Open(
+    const std::string& dir, const IntakeOptions& options) {
   StoreOptions store_options;
   store_options.column_families = {"records", "outbox"};
   store_options.env = options.env;
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir, store_options));
-  std::unique_ptr<RecordIntake> intake(new RecordIntake(std::move(store), options));
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   Store::Open(dir, store_options));
+  std::unique_ptr<RecordIntake> intake(
+      new RecordIntake(std::move(store), options));
   RETURN_IF_ERROR(intake->Load());
   return intake;
 }
 
 absl::Status RecordIntake::Load() {
   rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
-  ASSIGN_OR_RETURN(std::optional<std::string> epoch, store_->Get(meta, kEpochKey));
-  ASSIGN_OR_RETURN(std::optional<std::string> village, store_->Get(meta, "village_id"));
+  ASSIGN_OR_RETURN(std::optional<std::string> epoch,
+                   store_->Get(meta, kEpochKey));
+  ASSIGN_OR_RETURN(std::optional<std::string> village,
+                   store_->Get(meta, "village_id"));
   if (village.has_value() && *village != options_.village_id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data directory ", store_->dir(), " belongs to village ", *village, ", not ",
-        options_.village_id, "; use that --village_id or another --data_dir"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("data directory ", store_->dir(), " belongs to village ",
+                     *village, ", not ", options_.village_id,
+                     "; use that --village_id or another --data_dir"));
   }
   if (!epoch.has_value()) {
-    // A fresh data directory: a new epoch, so that seqs restart without colliding.
+    // A fresh data directory: a new epoch, so that seqs restart without
+    // colliding.
     std::random_device rd;
     uint64_t e = 0;
     while (e == 0) e = (uint64_t{rd()} << 32) ^ rd();
@@ -90,8 +97,10 @@ absl::Status RecordIntake::Load() {
   } else {
     epoch_ = DecodeU64(*epoch);
   }
-  ASSIGN_OR_RETURN(std::optional<std::string> last, store_->Get(meta, kLastSeqKey));
-  ASSIGN_OR_RETURN(std::optional<std::string> acked, store_->Get(meta, kAckedSeqKey));
+  ASSIGN_OR_RETURN(std::optional<std::string> last,
+                   store_->Get(meta, kLastSeqKey));
+  ASSIGN_OR_RETURN(std::optional<std::string> acked,
+                   store_->Get(meta, kAckedSeqKey));
   absl::MutexLock lock(&mu_);
   last_seq_ = last.has_value() ? DecodeU64(*last) : 0;
   acked_seq_ = acked.has_value() ? DecodeU64(*acked) : 0;
@@ -105,23 +114,28 @@ absl::Status RecordIntake::Load() {
 
 absl::Status RecordIntake::CheckBudget() const {
   if (pending_bytes_ >= options_.max_buffer_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "village buffer is full: ", pending_bytes_ >> 20, " MB of records wait to sync, the "
-        "limit is --max_buffer_mb=", options_.max_buffer_bytes >> 20,
-        "; nothing already accepted is lost: new records are taken again once the township "
-        "is reachable and the backlog drains"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("village buffer is full: ", pending_bytes_ >> 20,
+                     " MB of records wait to sync, the "
+                     "limit is --max_buffer_mb=",
+                     options_.max_buffer_bytes >> 20,
+                     "; nothing already accepted is lost: new records are "
+                     "taken again once the township "
+                     "is reachable and the backlog drains"));
   }
   absl::StatusOr<uint64_t> free_bytes = store_->FreeDiskBytes();
   if (free_bytes.ok() && *free_bytes < options_.min_free_disk_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "disk nearly full: ", *free_bytes >> 20, " MB free under ", store_->dir(),
-        ", below the reserve of ", options_.min_free_disk_bytes >> 20,
-        " MB; free disk space, then import again"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("disk nearly full: ", *free_bytes >> 20, " MB free under ",
+                     store_->dir(), ", below the reserve of ",
+                     options_.min_free_disk_bytes >> 20,
+                     " MB; free disk space, then import again"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(const std::vector<RawRow>& rows) {
+absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
+    const std::vector<RawRow>& rows) {
   // Parse outside any lock: it is the CPU-heavy part.
   absl::CivilSecond now = NowLocal();
   std::vector<RowOutcome> outcomes(rows.size());
@@ -145,7 +159,8 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(const std::vector<R
   }
   rocksdb::WriteBatch batch;
   uint64_t added_bytes = 0;
-  // State written earlier in this same batch, by record_id (value as in the records family).
+  // State written earlier in this same batch, by record_id (value as in the
+  // records family).
   absl::flat_hash_map<std::string, std::string> in_batch;
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!parsed[i].has_value()) continue;
@@ -157,22 +172,25 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(const std::vector<R
       ASSIGN_OR_RETURN(stored, store_->Get(records_, record.record_id()));
     }
     Record previous;
-    if (stored.has_value() && (stored->empty() || !previous.ParseFromArray(
-                                                      stored->data() + 1, stored->size() - 1))) {
+    if (stored.has_value() &&
+        (stored->empty() ||
+         !previous.ParseFromArray(stored->data() + 1, stored->size() - 1))) {
       return absl::DataLossError(
           absl::StrCat("stored record ", record.record_id(), " is unreadable"));
     }
     std::string new_state;
     if (record.is_void()) {
       if (!stored.has_value()) {
-        outcomes[i] = Rejected("record_id", absl::StrCat("record_id '", record.record_id(),
-                                                         "' was never accepted here, so there "
-                                                         "is nothing to void"));
+        outcomes[i] = Rejected(
+            "record_id", absl::StrCat("record_id '", record.record_id(),
+                                      "' was never accepted here, so there "
+                                      "is nothing to void"));
         continue;
       }
       if (previous.kind() != record.kind()) {
-        outcomes[i] = Rejected("kind", absl::StrCat("record '", record.record_id(), "' is a ",
-                                                    previous.kind(), ", not a ", record.kind()));
+        outcomes[i] = Rejected(
+            "kind", absl::StrCat("record '", record.record_id(), "' is a ",
+                                 previous.kind(), ", not a ", record.kind()));
         continue;
       }
       if ((*stored)[0] == kVoided) {
@@ -187,10 +205,11 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(const std::vector<R
         } else {
           outcomes[i] = Rejected(
               "record_id",
-              absl::StrCat("record_id '", record.record_id(),
-                           "' was already accepted with different content; to correct a "
-                           "record, void it (action=void) and add a new row with a new "
-                           "record_id"));
+              absl::StrCat(
+                  "record_id '", record.record_id(),
+                  "' was already accepted with different content; to correct a "
+                  "record, void it (action=void) and add a new row with a new "
+                  "record_id"));
         }
         continue;
       }
@@ -224,9 +243,11 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(const std::vector<R
 absl::Status RecordIntake::ReadPending(uint64_t after_seq, size_t max_records,
                                        std::vector<SeqRecord>* out) const {
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(outbox_);
-  for (it->Seek(SeqKey(after_seq + 1)); it->Valid() && out->size() < max_records; it->Next()) {
+  for (it->Seek(SeqKey(after_seq + 1));
+       it->Valid() && out->size() < max_records; it->Next()) {
     SeqRecord entry;
-    if (!entry.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+    if (!entry.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
       return absl::DataLossError("unreadable outbox entry");
     }
     out->push_back(std::move(entry));
@@ -241,8 +262,8 @@ absl::Status RecordIntake::Acknowledge(uint64_t watermark) {
     if (watermark <= acked_seq_) return absl::OkStatus();
     if (watermark > last_seq_) {
       return absl::DataLossError(absl::StrCat(
-          "township acknowledges seq ", watermark, " but this agent only accepted ", last_seq_,
-          " in epoch ", epoch_));
+          "township acknowledges seq ", watermark,
+          " but this agent only accepted ", last_seq_, " in epoch ", epoch_));
     }
     from = acked_seq_ + 1;
   }
@@ -250,15 +271,16 @@ absl::Status RecordIntake::Acknowledge(uint64_t watermark) {
   {
     std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(outbox_);
     std::string end = SeqKey(watermark + 1);
-    for (it->Seek(SeqKey(from)); it->Valid() && it->key().compare(end) < 0; it->Next()) {
+    for (it->Seek(SeqKey(from)); it->Valid() && it->key().compare(end) < 0;
+         it->Next()) {
       freed += it->value().size();
     }
   }
   rocksdb::WriteBatch batch;
   batch.DeleteRange(outbox_, SeqKey(from), SeqKey(watermark + 1));
   batch.Put(store_->Family("default"), kAckedSeqKey, EncodeU64(watermark));
-  // Not synced: if the acknowledgement is lost in a crash, the township sees the resend below
-  // its watermark and ignores it.
+  // Not synced: if the acknowledgement is lost in a crash, the township sees
+  // the resend below its watermark and ignores it.
   RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
   absl::MutexLock lock(&mu_);
   acked_seq_ = watermark;
@@ -266,7 +288,8 @@ absl::Status RecordIntake::Acknowledge(uint64_t watermark) {
   return absl::OkStatus();
 }
 
-bool RecordIntake::WaitForRecordsAfter(uint64_t after_seq, absl::Duration timeout) const {
+bool RecordIntake::WaitForRecordsAfter(uint64_t after_seq,
+                                       absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
   auto ready = [this, after_seq]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     return last_seq_ > after_seq;

@@ -1,16 +1,18 @@
 // RecordIntake: the village agent's durable store of what the clinic recorded.
 //
-// Accepting a row means: parse and validate it, refuse a conflicting record_id, give it the
-// next sequence number of this epoch, and write the record, its outbox entry and the new
-// sequence number in one synced WriteBatch. Only then is the row reported accepted, so an
-// accepted record survives kill -9 and power loss. The outbox is what the uploader sends to
-// the township; entries are removed when the township acknowledges them.
+// Accepting a row means: parse and validate it, refuse a conflicting record_id,
+// give it the next sequence number of this epoch, and write the record, its
+// outbox entry and the new sequence number in one synced WriteBatch. Only then
+// is the row reported accepted, so an accepted record survives kill -9 and
+// power loss. The outbox is what the uploader sends to the township; entries
+// are removed when the township acknowledges them.
 //
-// Idempotency key of every record: (village_id, epoch, seq). The epoch is chosen at random
-// when the data directory is created, so a wiped agent never reuses a (epoch, seq).
+// Idempotency key of every record: (village_id, epoch, seq). The epoch is
+// chosen at random when the data directory is created, so a wiped agent never
+// reuses a (epoch, seq).
 //
-// Thread-safety: all methods are thread-safe; Submit calls are serialized internally so that
-// sequence numbers stay contiguous.
+// Thread-safety: all methods are thread-safe; Submit calls are serialized
+// internally so that sequence numbers stay contiguous.
 #ifndef SANJI_VILLAGE_AGENT_RECORD_INTAKE_H_
 #define SANJI_VILLAGE_AGENT_RECORD_INTAKE_H_
 
@@ -38,12 +40,14 @@ struct IntakeOptions {
 
 class RecordIntake {
  public:
-  static absl::StatusOr<std::unique_ptr<RecordIntake>> Open(const std::string& dir,
-                                                            const IntakeOptions& options);
+  static absl::StatusOr<std::unique_ptr<RecordIntake>> Open(
+      const std::string& dir, const IntakeOptions& options);
 
-  // One outcome per row, in order; every ACCEPTED row is durable when this returns.
-  // RESOURCE_EXHAUSTED (nothing accepted) when the buffer budget is spent or the disk is full.
-  absl::StatusOr<std::vector<RowOutcome>> Submit(const std::vector<RawRow>& rows);
+  // One outcome per row, in order; every ACCEPTED row is durable when this
+  // returns. RESOURCE_EXHAUSTED (nothing accepted) when the buffer budget is
+  // spent or the disk is full.
+  absl::StatusOr<std::vector<RowOutcome>> Submit(
+      const std::vector<RawRow>& rows);
 
   // Up to `max_records` outbox entries with seq > after_seq, in seq order.
   absl::Status ReadPending(uint64_t after_seq, size_t max_records,

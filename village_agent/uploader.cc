@@ -15,7 +15,9 @@ Uploader::Uploader(RecordIntake* intake, UploaderOptions options)
 
 Uploader::~Uploader() { Stop(); }
 
-void Uploader::Start() { thread_ = std::thread([this] { Run(); }); }
+void Uploader::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void Uploader::Stop() {
   {
@@ -49,10 +51,12 @@ void Uploader::Run() {
     bool progressed = false;
     absl::Status status = RunStream(&progressed);
     SetLink("down", status.ok() ? "" : std::string(status.message()));
-    if (progressed) backoff.Reset();  // a stream that made progress earns a fast retry
+    if (progressed)
+      backoff.Reset();  // a stream that made progress earns a fast retry
     absl::Duration wait = backoff.Next();
     absl::MutexLock lock(&mu_);
-    auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
+    auto stopping = [this]()
+                        ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
     mu_.AwaitWithTimeout(absl::Condition(&stopping), wait);
   }
 }
@@ -70,8 +74,8 @@ absl::Status Uploader::RunStream(bool* progressed) {
     active_ = nullptr;
   };
   TownshipSync::Stub stub(channel_);
-  std::unique_ptr<grpc::ClientReaderWriter<VillageMessage, TownshipMessage>> stream =
-      stub.Sync(&context);
+  std::unique_ptr<grpc::ClientReaderWriter<VillageMessage, TownshipMessage>>
+      stream = stub.Sync(&context);
 
   VillageMessage hello;
   hello.mutable_hello()->set_village_id(intake_->village_id());
@@ -81,8 +85,8 @@ absl::Status Uploader::RunStream(bool* progressed) {
   if (!stream->Write(hello) || !stream->Read(&welcome)) {
     grpc::Status s = stream->Finish();
     clear_active();
-    return absl::UnavailableError(
-        absl::StrCat("township ", options_.township, " unreachable: ", s.error_message()));
+    return absl::UnavailableError(absl::StrCat(
+        "township ", options_.township, " unreachable: ", s.error_message()));
   }
   absl::Status acked = intake_->Acknowledge(welcome.watermark());
   if (!acked.ok()) {
@@ -93,7 +97,8 @@ absl::Status Uploader::RunStream(bool* progressed) {
   }
   SetLink("connected", "");
 
-  // Acks arrive on a reader thread; the writer keeps at most window_records in flight.
+  // Acks arrive on a reader thread; the writer keeps at most window_records in
+  // flight.
   absl::Mutex flow_mu;
   uint64_t acked_seq = welcome.watermark();
   bool broken = false;
@@ -140,7 +145,8 @@ absl::Status Uploader::RunStream(bool* progressed) {
       continue;
     }
     VillageMessage message;
-    for (SeqRecord& r : pending) *message.mutable_batch()->add_records() = std::move(r);
+    for (SeqRecord& r : pending)
+      *message.mutable_batch()->add_records() = std::move(r);
     sent_seq = message.batch().records().rbegin()->seq();
     if (!stream->Write(message)) break;
   }
@@ -151,8 +157,9 @@ absl::Status Uploader::RunStream(bool* progressed) {
   if (!reader_status.ok()) return reader_status;
   if (!result.ok()) return result;
   if (!finish.ok() && finish.error_code() != grpc::StatusCode::CANCELLED) {
-    return absl::UnavailableError(absl::StrCat("sync with township ", options_.township,
-                                               " ended: ", finish.error_message()));
+    return absl::UnavailableError(
+        absl::StrCat("sync with township ", options_.township,
+                     " ended: ", finish.error_message()));
   }
   return absl::OkStatus();
 }

@@ -1,11 +1,13 @@
-// Uploader: sends the agent's outbox to its township over one long-lived bidirectional stream.
+// Uploader: sends the agent's outbox to its township over one long-lived
+// bidirectional stream.
 //
-// Protocol (proto/village_sync.proto): Hello(village, epoch, last_seq); the township answers
-// with its watermark for (village, epoch); the uploader then streams batches from
-// watermark + 1, keeping at most a window of records unacknowledged, and drops what each Ack
-// covers from the outbox. Any error closes the stream; it reconnects with capped exponential
-// backoff and jitter and resumes from the township's watermark, so nothing is skipped and a
-// resend below the watermark is harmless.
+// Protocol (proto/village_sync.proto): Hello(village, epoch, last_seq); the
+// township answers with its watermark for (village, epoch); the uploader then
+// streams batches from watermark + 1, keeping at most a window of records
+// unacknowledged, and drops what each Ack covers from the outbox. Any error
+// closes the stream; it reconnects with capped exponential backoff and jitter
+// and resumes from the township's watermark, so nothing is skipped and a resend
+// below the watermark is harmless.
 //
 // Thread-safety: Start/Stop from one thread; status accessors from any.
 #ifndef SANJI_VILLAGE_AGENT_UPLOADER_H_
@@ -23,9 +25,9 @@
 namespace sanji {
 
 struct UploaderOptions {
-  std::string township;           // HOST:PORT
-  size_t batch_records = 500;     // records per batch
-  size_t window_records = 4000;   // unacknowledged records in flight
+  std::string township;          // HOST:PORT
+  size_t batch_records = 500;    // records per batch
+  size_t window_records = 4000;  // unacknowledged records in flight
 };
 
 class Uploader {
@@ -40,8 +42,8 @@ class Uploader {
 
  private:
   void Run();
-  // One connection: returns when the stream breaks or Stop() is called; `progressed` tells
-  // whether the township acknowledged anything on it.
+  // One connection: returns when the stream breaks or Stop() is called;
+  // `progressed` tells whether the township acknowledged anything on it.
   absl::Status RunStream(bool* progressed);
   void SetLink(const std::string& state, const std::string& error);
 

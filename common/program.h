@@ -1,0 +1,37 @@
+// The parts every Sanji program's main shares: start a gRPC server or exit with
+// a reason, connect to a running node or exit saying how to start it, print a
+// status message, and serve until SIGTERM/SIGINT.
+#ifndef SANJI_COMMON_PROGRAM_H_
+#define SANJI_COMMON_PROGRAM_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "grpcpp/grpcpp.h"
+
+namespace sanji {
+
+// Builds and starts a server on `listen` with the transport security of the
+// flags; exits 2 when the flags give none, 1 when the address cannot be bound.
+std::unique_ptr<grpc::Server> StartServerOrExit(
+    const std::string& listen, const std::vector<grpc::Service*>& services);
+
+// Waits for SIGTERM/SIGINT, then shuts `server` down (in-flight calls get 5 s).
+void ServeUntilSignal(const char* program, grpc::Server* server);
+
+// A channel to a running `program` at `target`; exits 1 with how to start it if
+// none answers.
+std::shared_ptr<grpc::Channel> ConnectOrExit(const std::string& target,
+                                             const char* program,
+                                             const char* flag);
+
+// Prints `message` as `key: value` lines (format "text") or JSON ("json");
+// exits 2 otherwise.
+void PrintStatusOrExit(const google::protobuf::Message& message,
+                       const std::string& format);
+
+}  // namespace sanji
+
+#endif  // SANJI_COMMON_PROGRAM_H_
