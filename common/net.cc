@@ -66,7 +66,8 @@ void ConfigureServer(grpc::ServerBuilder* builder) {
   builder->AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
   builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
-  // Two nodes on one port would split traffic between them: fail the second bind instead.
+  // Two nodes on one port would split traffic between them: fail the second
+  // bind instead.
   builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
 }
 

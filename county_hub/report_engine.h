@@ -1,9 +1,10 @@
-// Builds the county's reports (spec/interfaces.md "Report CSV", spec/indicators.md) from the
-// rollup cells in the hub's store.
+// Builds the county's reports (spec/interfaces.md "Report CSV",
+// spec/indicators.md) from the rollup cells in the hub's store.
 //
-// Counts and sums add up day cells over the period; distinct indicators read the one cell of
-// the calendar period; averages and rates are derived here (sum of numerators over sum of
-// denominators at every level). Thread-safe: it only reads the store.
+// Counts and sums add up day cells over the period; distinct indicators read
+// the one cell of the calendar period; averages and rates are derived here (sum
+// of numerators over sum of denominators at every level). Thread-safe: it only
+// reads the store.
 #ifndef SANJI_COUNTY_HUB_REPORT_ENGINE_H_
 #define SANJI_COUNTY_HUB_REPORT_ENGINE_H_
 
@@ -21,7 +22,7 @@ struct ReportQuery {
   std::string level = "county";         // county, township or village
   std::string org;                      // empty: the whole county
   std::vector<std::string> indicators;  // empty: all the period supports
-  std::string format = "csv";           // csv or json; md and xlsx: Unimplemented
+  std::string format = "csv";  // csv or json; md and xlsx: Unimplemented
 };
 
 // One line of a report, before formatting.
@@ -37,18 +38,20 @@ struct ReportRow {
 
 class ReportEngine {
  public:
-  // `cells` is the column family holding cells keyed per common/cell_key.h. Not owned.
-  ReportEngine(std::string county_id, const Store* store, rocksdb::ColumnFamilyHandle* cells,
-               const OrgDirectory* orgs);
+  // `cells` is the column family holding cells keyed per common/cell_key.h. Not
+  // owned.
+  ReportEngine(std::string county_id, const Store* store,
+               rocksdb::ColumnFamilyHandle* cells, const OrgDirectory* orgs);
 
-  // Rows in report order (county, then townships, then villages; by org_id, then indicator
-  // in catalogue order, breakdown codes after their parent in code order).
-  // InvalidArgument for a bad period, level, org or indicator (e.g. a distinct indicator over
-  // a range of days), with a message that says what is allowed.
+  // Rows in report order (county, then townships, then villages; by org_id,
+  // then indicator in catalogue order, breakdown codes after their parent in
+  // code order). InvalidArgument for a bad period, level, org or indicator
+  // (e.g. a distinct indicator over a range of days), with a message that says
+  // what is allowed.
   absl::StatusOr<std::vector<ReportRow>> Rows(const ReportQuery& query) const;
   // Rows() formatted as query.format: CSV (UTF-8, header
-  // period,level,org_id,org_name,indicator,name_zh,value) or a JSON array of objects with
-  // those keys (value as a string, or null when empty).
+  // period,level,org_id,org_name,indicator,name_zh,value) or a JSON array of
+  // objects with those keys (value as a string, or null when empty).
   absl::StatusOr<std::string> Render(const ReportQuery& query) const;
 
  private:
