@@ -16,63 +16,30 @@ Forwarder::Forwarder(std::string township_id, std::string county,
     : township_id_(std::move(township_id)),
       county_(std::move(county)),
       aggregator_(aggregator),
-      channel_(MakeChannel(county_, ChannelCredentialsFromFlags())) {}
+      channel_(MakeChannel(county_, ChannelCredentialsFromFlags())),
+      loop_([this](grpc::ClientContext* context, bool* progressed) {
+        return RunStream(context, progressed);
+      }) {}
 
 Forwarder::~Forwarder() { Stop(); }
 
-void Forwarder::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
+void Forwarder::Start() { loop_.Start(); }
 
-void Forwarder::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-    if (active_ != nullptr) active_->TryCancel();
-  }
-  if (thread_.joinable()) thread_.join();
-}
+void Forwarder::Stop() { loop_.Stop(); }
 
 void Forwarder::FillStatus(TownshipStatus* status) const {
-  absl::MutexLock lock(&mu_);
-  status->set_link_state(link_state_);
-  status->set_last_forward_unix_ms(last_forward_unix_ms_);
-  status->set_last_error(last_error_);
+  std::string link_state, last_error;
+  int64_t last_ms = 0;
+  loop_.Read(&link_state, &last_ms, &last_error);
+  status->set_link_state(link_state);
+  status->set_last_forward_unix_ms(last_ms);
+  status->set_last_error(last_error);
 }
 
-void Forwarder::Run() {
-  Backoff backoff(absl::Milliseconds(100), absl::Seconds(10));
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return;
-    }
-    bool progressed = false;
-    absl::Status status = RunStream(&progressed);
-    {
-      absl::MutexLock lock(&mu_);
-      link_state_ = "down";
-      if (!status.ok()) last_error_ = std::string(status.message());
-    }
-    if (progressed) backoff.Reset();
-    absl::Duration wait = backoff.Next();
-    absl::MutexLock lock(&mu_);
-    auto stopping = [this]()
-                        ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-    mu_.AwaitWithTimeout(absl::Condition(&stopping), wait);
-  }
-}
-
-absl::Status Forwarder::RunStream(bool* progressed) {
-  grpc::ClientContext context;
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::OkStatus();
-    active_ = &context;
-    link_state_ = "connecting";
-  }
+absl::Status Forwarder::RunStream(grpc::ClientContext* context,
+                                  bool* progressed) {
   CountyHub::Stub stub(channel_);
-  auto stream = stub.Push(&context);
+  auto stream = stub.Push(context);
   absl::Status result;
   RollupUp hello;
   hello.mutable_hello()->set_township_id(township_id_);
@@ -81,16 +48,10 @@ absl::Status Forwarder::RunStream(bool* progressed) {
     result = absl::UnavailableError(
         absl::StrCat("county ", county_, " unreachable"));
   } else {
-    {
-      absl::MutexLock lock(&mu_);
-      link_state_ = "connected";
-    }
+    loop_.SetLinkState("connected");
     uint64_t batch_id = 0;
     while (true) {
-      {
-        absl::MutexLock lock(&mu_);
-        if (stopping_) break;
-      }
+      if (loop_.stopping()) break;
       std::vector<Cell> cells;
       result = aggregator_->ReadChangedCells(kCellsPerBatch, &cells);
       if (!result.ok()) break;
@@ -111,16 +72,11 @@ absl::Status Forwarder::RunStream(bool* progressed) {
       result = aggregator_->MarkForwarded(cells);
       if (!result.ok()) break;
       *progressed = true;
-      absl::MutexLock lock(&mu_);
-      last_forward_unix_ms_ = absl::ToUnixMillis(absl::Now());
+      loop_.MarkAcknowledged();
     }
   }
-  context.TryCancel();
+  context->TryCancel();
   grpc::Status finish = stream->Finish();
-  {
-    absl::MutexLock lock(&mu_);
-    active_ = nullptr;
-  }
   if (!result.ok()) return result;
   if (!finish.ok() && finish.error_code() != grpc::StatusCode::CANCELLED) {
     return absl::UnavailableError(

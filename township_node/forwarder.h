@@ -12,9 +12,8 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 
-#include "absl/synchronization/mutex.h"
+#include "common/reconnect_loop.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/rollup_sync.grpc.pb.h"
 #include "township_node/aggregator.h"
@@ -31,21 +30,13 @@ class Forwarder {
   void FillStatus(TownshipStatus* status) const;
 
  private:
-  void Run();
-  absl::Status RunStream(bool* progressed);
+  absl::Status RunStream(grpc::ClientContext* context, bool* progressed);
 
   std::string township_id_;
   std::string county_;
   TownshipAggregator* aggregator_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::thread thread_;
-
-  mutable absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::string link_state_ ABSL_GUARDED_BY(mu_) = "connecting";
-  std::string last_error_ ABSL_GUARDED_BY(mu_);
-  int64_t last_forward_unix_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  ReconnectLoop loop_;
 };
 
 }  // namespace sanji

@@ -11,71 +11,31 @@ namespace sanji {
 Uploader::Uploader(RecordIntake* intake, UploaderOptions options)
     : intake_(intake),
       options_(std::move(options)),
-      channel_(MakeChannel(options_.township, ChannelCredentialsFromFlags())) {}
+      channel_(MakeChannel(options_.township, ChannelCredentialsFromFlags())),
+      loop_([this](grpc::ClientContext* context, bool* progressed) {
+        return RunStream(context, progressed);
+      }) {}
 
 Uploader::~Uploader() { Stop(); }
 
-void Uploader::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
+void Uploader::Start() { loop_.Start(); }
 
-void Uploader::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-    if (active_ != nullptr) active_->TryCancel();
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void Uploader::SetLink(const std::string& state, const std::string& error) {
-  absl::MutexLock lock(&mu_);
-  link_state_ = state;
-  if (!error.empty()) last_error_ = error;
-}
+void Uploader::Stop() { loop_.Stop(); }
 
 void Uploader::FillStatus(AgentStatus* status) const {
-  absl::MutexLock lock(&mu_);
-  status->set_link_state(link_state_);
-  status->set_last_sync_unix_ms(last_sync_unix_ms_);
-  status->set_last_error(last_error_);
+  std::string link_state, last_error;
+  int64_t last_ms = 0;
+  loop_.Read(&link_state, &last_ms, &last_error);
+  status->set_link_state(link_state);
+  status->set_last_sync_unix_ms(last_ms);
+  status->set_last_error(last_error);
 }
 
-void Uploader::Run() {
-  Backoff backoff(absl::Milliseconds(100), absl::Seconds(10));
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return;
-    }
-    bool progressed = false;
-    absl::Status status = RunStream(&progressed);
-    SetLink("down", status.ok() ? "" : std::string(status.message()));
-    if (progressed)
-      backoff.Reset();  // a stream that made progress earns a fast retry
-    absl::Duration wait = backoff.Next();
-    absl::MutexLock lock(&mu_);
-    auto stopping = [this]()
-                        ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-    mu_.AwaitWithTimeout(absl::Condition(&stopping), wait);
-  }
-}
-
-absl::Status Uploader::RunStream(bool* progressed) {
-  SetLink("connecting", "");
-  grpc::ClientContext context;
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::OkStatus();
-    active_ = &context;
-  }
-  auto clear_active = [this] {
-    absl::MutexLock lock(&mu_);
-    active_ = nullptr;
-  };
+absl::Status Uploader::RunStream(grpc::ClientContext* context,
+                                 bool* progressed) {
   TownshipSync::Stub stub(channel_);
   std::unique_ptr<grpc::ClientReaderWriter<VillageMessage, TownshipMessage>>
-      stream = stub.Sync(&context);
+      stream = stub.Sync(context);
 
   VillageMessage hello;
   hello.mutable_hello()->set_village_id(intake_->village_id());
@@ -84,18 +44,16 @@ absl::Status Uploader::RunStream(bool* progressed) {
   TownshipMessage welcome;
   if (!stream->Write(hello) || !stream->Read(&welcome)) {
     grpc::Status s = stream->Finish();
-    clear_active();
     return absl::UnavailableError(absl::StrCat(
         "township ", options_.township, " unreachable: ", s.error_message()));
   }
   absl::Status acked = intake_->Acknowledge(welcome.watermark());
   if (!acked.ok()) {
-    context.TryCancel();
+    context->TryCancel();
     stream->Finish();
-    clear_active();
     return acked;
   }
-  SetLink("connected", "");
+  loop_.SetLinkState("connected");
 
   // Acks arrive on a reader thread; the writer keeps at most window_records in
   // flight.
@@ -113,8 +71,8 @@ absl::Status Uploader::RunStream(bool* progressed) {
         break;
       }
       acked_seq = std::max(acked_seq, ack.watermark());
-      absl::MutexLock status_lock(&mu_);
-      last_sync_unix_ms_ = absl::ToUnixMillis(absl::Now());
+      *progressed = true;  // read by the loop only after this thread is joined
+      loop_.MarkAcknowledged();
     }
     absl::MutexLock lock(&flow_mu);
     broken = true;
@@ -123,10 +81,7 @@ absl::Status Uploader::RunStream(bool* progressed) {
   uint64_t sent_seq = welcome.watermark();
   absl::Status result;
   while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) break;
-    }
+    if (loop_.stopping()) break;
     {
       absl::MutexLock lock(&flow_mu);
       auto can_send = [&]() ABSL_SHARED_LOCKS_REQUIRED(flow_mu) {
@@ -135,7 +90,6 @@ absl::Status Uploader::RunStream(bool* progressed) {
       flow_mu.AwaitWithTimeout(absl::Condition(&can_send), absl::Seconds(1));
       if (broken) break;
       if (sent_seq - acked_seq >= options_.window_records) continue;
-      if (acked_seq > welcome.watermark()) *progressed = true;
     }
     std::vector<SeqRecord> pending;
     result = intake_->ReadPending(sent_seq, options_.batch_records, &pending);
@@ -150,10 +104,9 @@ absl::Status Uploader::RunStream(bool* progressed) {
     sent_seq = message.batch().records().rbegin()->seq();
     if (!stream->Write(message)) break;
   }
-  context.TryCancel();
+  context->TryCancel();
   reader.join();
   grpc::Status finish = stream->Finish();
-  clear_active();
   if (!reader_status.ok()) return reader_status;
   if (!result.ok()) return result;
   if (!finish.ok() && finish.error_code() != grpc::StatusCode::CANCELLED) {

@@ -15,9 +15,8 @@
 
 #include <memory>
 #include <string>
-#include <thread>
 
-#include "absl/synchronization/mutex.h"
+#include "common/reconnect_loop.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/village_sync.grpc.pb.h"
 #include "village_agent/record_intake.h"
@@ -41,23 +40,13 @@ class Uploader {
   void FillStatus(AgentStatus* status) const;
 
  private:
-  void Run();
-  // One connection: returns when the stream breaks or Stop() is called;
-  // `progressed` tells whether the township acknowledged anything on it.
-  absl::Status RunStream(bool* progressed);
-  void SetLink(const std::string& state, const std::string& error);
+  // One connection: returns when the stream breaks or Stop() is called.
+  absl::Status RunStream(grpc::ClientContext* context, bool* progressed);
 
   RecordIntake* intake_;
   UploaderOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::thread thread_;
-
-  mutable absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::string link_state_ ABSL_GUARDED_BY(mu_) = "connecting";
-  std::string last_error_ ABSL_GUARDED_BY(mu_);
-  int64_t last_sync_unix_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  ReconnectLoop loop_;
 };
 
 }  // namespace sanji

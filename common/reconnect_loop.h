@@ -1,0 +1,57 @@
+// ReconnectLoop: keeps one outgoing stream alive for as long as a node runs.
+//
+// It runs `session` (one connection's work) on its own thread, over and over:
+// after a session ends it waits with capped exponential backoff and jitter,
+// reset whenever a session made progress. Stop() cancels the session's
+// ClientContext and joins. It also keeps the link state that `status` commands
+// show.
+//
+// Thread-safety: Start/Stop from one thread; everything else from any thread.
+#ifndef SANJI_COMMON_RECONNECT_LOOP_H_
+#define SANJI_COMMON_RECONNECT_LOOP_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+
+namespace sanji {
+
+class ReconnectLoop {
+ public:
+  // Runs one connection on `context`; sets *progressed when the peer
+  // acknowledged anything.
+  using Session = std::function<absl::Status(grpc::ClientContext* context,
+                                             bool* progressed)>;
+
+  explicit ReconnectLoop(Session session) : session_(std::move(session)) {}
+  ~ReconnectLoop() { Stop(); }
+  void Start();
+  void Stop();
+
+  bool stopping() const;
+  void SetLinkState(const std::string& state);
+  void MarkAcknowledged();  // records "now" as the last acknowledgement
+  void Read(std::string* link_state, int64_t* last_ack_unix_ms,
+            std::string* last_error) const;
+
+ private:
+  void Run();
+
+  Session session_;
+  std::thread thread_;
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::string link_state_ ABSL_GUARDED_BY(mu_) = "connecting";
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+  int64_t last_ack_unix_ms_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace sanji
+
+#endif  // SANJI_COMMON_RECONNECT_LOOP_H_
