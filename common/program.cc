@@ -29,9 +29,11 @@ std::unique_ptr<grpc::Server> StartServerOrExit(
   return server;
 }
 
-void ServeUntilSignal(const char* program, grpc::Server* server) {
+void ServeUntilSignal(const char* program, grpc::Server* server,
+                      const std::function<void()>& before_shutdown) {
   int sig = WaitForShutdownSignal();
   std::fprintf(stderr, "%s: signal %d, shutting down\n", program, sig);
+  if (before_shutdown) before_shutdown();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
 }
 

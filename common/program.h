@@ -4,6 +4,7 @@
 #ifndef SANJI_COMMON_PROGRAM_H_
 #define SANJI_COMMON_PROGRAM_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,8 +19,10 @@ namespace sanji {
 std::unique_ptr<grpc::Server> StartServerOrExit(
     const std::string& listen, const std::vector<grpc::Service*>& services);
 
-// Waits for SIGTERM/SIGINT, then shuts `server` down (in-flight calls get 5 s).
-void ServeUntilSignal(const char* program, grpc::Server* server);
+// Waits for SIGTERM/SIGINT, runs `before_shutdown` (e.g. to end long-lived
+// calls), then shuts `server` down (in-flight calls get 5 s).
+void ServeUntilSignal(const char* program, grpc::Server* server,
+                      const std::function<void()>& before_shutdown = nullptr);
 
 // A channel to a running `program` at `target`; exits 1 with how to start it if
 // none answers.

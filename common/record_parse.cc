@@ -26,16 +26,6 @@ constexpr int64_t kSecondsPerDay = 86400;
 
 int64_t LocalSeconds(absl::CivilSecond t) { return t - kEpoch; }
 
-std::string FormatLocalSeconds(int64_t s) {
-  // Outside years 1..9999 (only from a broken peer) show the raw number.
-  if (s < int64_t{-62135596800} || s > int64_t{253402300799}) {
-    return absl::StrCat(s, " seconds");
-  }
-  absl::CivilSecond t = kEpoch + s;
-  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", t.year(), t.month(),
-                         t.day(), t.hour(), t.minute(), t.second());
-}
-
 absl::Status Fail(std::string* bad_column, absl::string_view column,
                   std::string message) {
   *bad_column = std::string(column);
@@ -692,6 +682,23 @@ absl::StatusOr<Record> ParseRow(const RawRow& row, absl::CivilSecond now,
   s = ValidateRecord(r, now, bad_column);
   if (!s.ok()) return s;
   return r;
+}
+
+std::string FormatLocalSeconds(int64_t s) {
+  // Outside years 1..9999 (only from a broken peer) show the raw number.
+  if (s < int64_t{-62135596800} || s > int64_t{253402300799}) {
+    return absl::StrCat(s, " seconds");
+  }
+  absl::CivilSecond t = kEpoch + s;
+  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", t.year(), t.month(),
+                         t.day(), t.hour(), t.minute(), t.second());
+}
+
+bool ParseLocalSeconds(absl::string_view text, int64_t* local_seconds) {
+  absl::CivilSecond t;
+  if (!ParseDateTime(text, &t)) return false;
+  *local_seconds = LocalSeconds(t);
+  return true;
 }
 
 }  // namespace sanji

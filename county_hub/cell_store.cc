@@ -48,7 +48,8 @@ absl::Status ValidateCell(const Cell& cell, const std::string& township_id) {
 absl::StatusOr<std::unique_ptr<CountyCellStore>> CountyCellStore::Open(
     const std::string& dir, const std::string& county_id, rocksdb::Env* env) {
   StoreOptions options;
-  options.column_families = {"cells"};
+  // "alerts" belongs to CountyAlertBook, which shares this store.
+  options.column_families = {"cells", "alerts"};
   options.env = env;
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir, options));
   ASSIGN_OR_RETURN(std::optional<std::string> owner,

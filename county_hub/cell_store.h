@@ -31,6 +31,7 @@ class CountyCellStore {
   void FillStatus(HubStatus* status) const;
 
   const Store* store() const { return store_.get(); }
+  Store* mutable_store() { return store_.get(); }
   rocksdb::ColumnFamilyHandle* cells() const { return store_->Family("cells"); }
 
  private:

@@ -1,5 +1,7 @@
 #include "county_hub/hub_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/net.h"
@@ -35,11 +37,54 @@ grpc::Status HubService::Push(
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "only cell batches may follow the hello");
     }
-    absl::Status s = cells_->ApplyBatch(township, up.batch());
+    // Alerts first and separately durable: a crash between the two writes
+    // leaves the batch unacknowledged, and its resend changes nothing twice.
+    absl::Status s = alerts_->Apply(township, up.batch().alerts());
+    if (s.ok()) s = cells_->ApplyBatch(township, up.batch());
     if (!s.ok()) return ToGrpc(s);
     down.set_acked_batch_id(up.batch().batch_id());
     if (!stream->Write(down)) break;
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status HubService::WatchAlerts(grpc::ServerContext* context,
+                                     const WatchAlertsRequest* request,
+                                     grpc::ServerWriter<AlertEvent>* writer) {
+  uint64_t cursor = 0;
+  bool caught_up = false;
+  while (!context->IsCancelled()) {
+    for (AlertEntry& entry : alerts_->ChangedAfter(cursor, request->since())) {
+      cursor = std::max(cursor, entry.change());
+      entry.set_village_name(orgs_->Name(entry.alert().village_id()));
+      AlertEvent event;
+      *event.mutable_entry() = std::move(entry);
+      if (!writer->Write(event)) return grpc::Status::OK;
+    }
+    // ChangedAfter skips entries outside `since`; move past them too.
+    cursor = std::max(cursor, alerts_->last_change());
+    if (!caught_up) {
+      caught_up = true;
+      AlertEvent event;
+      event.set_caught_up(true);
+      if (!writer->Write(event)) return grpc::Status::OK;
+    }
+    if (!request->follow()) return grpc::Status::OK;
+    // Wakes on a change; the timeout bounds how long a cancelled or
+    // shut-down call lingers.
+    alerts_->WaitForChange(cursor, absl::Seconds(1));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status HubService::ReviewAlert(grpc::ServerContext*,
+                                     const ReviewAlertRequest* request,
+                                     AlertEntry* response) {
+  absl::StatusOr<AlertEntry> entry =
+      alerts_->Review(request->id(), request->by());
+  if (!entry.ok()) return ToGrpc(entry.status());
+  *response = std::move(*entry);
+  response->set_village_name(orgs_->Name(response->alert().village_id()));
   return grpc::Status::OK;
 }
 
@@ -62,6 +107,7 @@ grpc::Status HubService::Report(grpc::ServerContext*,
 grpc::Status HubService::Status(grpc::ServerContext*, const HubStatusRequest*,
                                 HubStatus* response) {
   cells_->FillStatus(response);
+  response->set_alerts(alerts_->size());
   return grpc::Status::OK;
 }
 

@@ -1,11 +1,14 @@
-// CountyHub gRPC service: rollup streams from townships, reports, status.
+// CountyHub gRPC service: rollup streams from townships (cells and alerts),
+// reports, the alert line list (WatchAlerts, ReviewAlert), status.
 // Thread-safe; owns nothing.
 #ifndef SANJI_COUNTY_HUB_HUB_SERVICE_H_
 #define SANJI_COUNTY_HUB_HUB_SERVICE_H_
 
 #include <string>
 
+#include "county_hub/alert_book.h"
 #include "county_hub/cell_store.h"
+#include "county_hub/org_directory.h"
 #include "county_hub/report_engine.h"
 #include "proto/rollup_sync.grpc.pb.h"
 
@@ -14,12 +17,23 @@ namespace sanji {
 class HubService final : public CountyHub::Service {
  public:
   HubService(std::string county_id, CountyCellStore* cells,
-             const ReportEngine* reports)
-      : county_id_(std::move(county_id)), cells_(cells), reports_(reports) {}
+             CountyAlertBook* alerts, const ReportEngine* reports,
+             const OrgDirectory* orgs)
+      : county_id_(std::move(county_id)),
+        cells_(cells),
+        alerts_(alerts),
+        reports_(reports),
+        orgs_(orgs) {}
 
   grpc::Status Push(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<RollupDown, RollupUp>* stream) override;
+  grpc::Status WatchAlerts(grpc::ServerContext* context,
+                           const WatchAlertsRequest* request,
+                           grpc::ServerWriter<AlertEvent>* writer) override;
+  grpc::Status ReviewAlert(grpc::ServerContext* context,
+                           const ReviewAlertRequest* request,
+                           AlertEntry* response) override;
   grpc::Status Report(grpc::ServerContext* context,
                       const ReportRequest* request,
                       ReportResponse* response) override;
@@ -30,7 +44,9 @@ class HubService final : public CountyHub::Service {
  private:
   std::string county_id_;
   CountyCellStore* cells_;
+  CountyAlertBook* alerts_;
   const ReportEngine* reports_;
+  const OrgDirectory* orgs_;
 };
 
 }  // namespace sanji

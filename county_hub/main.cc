@@ -9,8 +9,11 @@
 #include "common/cli.h"
 #include "common/net.h"
 #include "common/program.h"
+#include "common/record_parse.h"
 #include "common/shutdown.h"
 #include "common/status_text.h"
+#include "county_hub/alert_book.h"
+#include "county_hub/alert_format.h"
 #include "county_hub/cell_store.h"
 #include "county_hub/hub_service.h"
 #include "county_hub/org_directory.h"
@@ -38,7 +41,15 @@ ABSL_FLAG(std::string, org, "",
 ABSL_FLAG(std::string, indicators, "",
           "Comma-separated indicator codes (report).");
 ABSL_FLAG(std::string, format, "",
-          "report: csv|json (default csv); status: text|json.");
+          "report: csv|json (default csv); status, alerts: text|json.");
+ABSL_FLAG(std::string, since, "",
+          "Only alerts of cases on or after this local time, YYYY-MM-DD or "
+          "YYYY-MM-DDTHH:MM[:SS] (alerts).");
+ABSL_FLAG(bool, follow, false,
+          "Keep printing alerts as they arrive until interrupted (alerts).");
+ABSL_FLAG(uint64_t, id, 0, "Alert id to mark reviewed (alerts review).");
+ABSL_FLAG(std::string, by, "",
+          "Who reviewed the alert, recorded with the time (alerts review).");
 ABSL_FLAG(std::string, out, "",
           "Write the report to this file instead of stdout (report).");
 
@@ -52,6 +63,8 @@ constexpr char kUsage[] = R"(county_hub: the county health bureau's Sanji hub.
   county_hub report --hub=HOST:PORT --period=P [--level=county|township|village] [--org=ID]
                     [--indicators=CODE,...] [--format=csv|json] [--out=FILE]
   county_hub status --hub=HOST:PORT [--format=text|json]
+  county_hub alerts --hub=HOST:PORT [--since=TIME] [--follow] [--format=text|json]
+  county_hub alerts review --hub=HOST:PORT --id=ID --by=NAME
 
 Exit status: 0 success, 1 failure at run time, 2 bad usage.)";
 
@@ -78,13 +91,16 @@ int Serve() {
   }
   auto cells = CountyCellStore::Open(absl::GetFlag(FLAGS_data_dir), county);
   if (!cells.ok()) ExitFailure(cells.status().message());
+  auto alerts = CountyAlertBook::Open((*cells)->mutable_store());
+  if (!alerts.ok()) ExitFailure(alerts.status().message());
   ReportEngine reports(county, (*cells)->store(), (*cells)->cells(), &orgs);
-  HubService service(county, cells->get(), &reports);
+  HubService service(county, cells->get(), alerts->get(), &reports, &orgs);
   std::unique_ptr<grpc::Server> server =
       StartServerOrExit(absl::GetFlag(FLAGS_listen), {&service});
   std::fprintf(stderr, "county_hub: county %s listening on %s\n",
                county.c_str(), absl::GetFlag(FLAGS_listen).c_str());
-  ServeUntilSignal("county_hub", server.get());
+  // WatchAlerts calls end within a second of Close(), before the 5 s grace.
+  ServeUntilSignal("county_hub", server.get(), [&] { (*alerts)->Close(); });
   return 0;
 }
 
@@ -138,13 +154,102 @@ int Status() {
   return 0;
 }
 
+std::string AlertFormatOrExit() {
+  std::string format = absl::GetFlag(FLAGS_format);
+  if (format.empty()) format = "text";
+  if (format != "text" && format != "json") {
+    ExitUsage(absl::StrCat("--format=", format,
+                           " is not an alerts format; use text or json"));
+  }
+  return format;
+}
+
+int ReviewAlert() {
+  RequireFlag("by", absl::GetFlag(FLAGS_by));
+  if (absl::GetFlag(FLAGS_id) == 0)
+    ExitUsage("--id is required: the alert's id as `county_hub alerts` shows");
+  std::string format = AlertFormatOrExit();
+  ReviewAlertRequest request;
+  request.set_id(absl::GetFlag(FLAGS_id));
+  request.set_by(absl::GetFlag(FLAGS_by));
+  auto stub = ConnectHub();
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  AlertEntry entry;
+  grpc::Status s = stub->ReviewAlert(&context, request, &entry);
+  if (!s.ok()) ExitFailure(absl::StrCat("review failed: ", s.error_message()));
+  std::printf("%s\n",
+              (format == "json" ? AlertJson(entry) : AlertText(entry)).c_str());
+  return 0;
+}
+
+// Lists the alerts newest first; with --follow, then prints each change as it
+// arrives until interrupted.
+int ListAlerts() {
+  std::string format = AlertFormatOrExit();
+  WatchAlertsRequest request;
+  if (std::string since = absl::GetFlag(FLAGS_since); !since.empty()) {
+    int64_t local = 0;
+    if (!ParseLocalSeconds(since, &local)) {
+      ExitUsage(absl::StrCat("--since=", since,
+                             " is not a time; use YYYY-MM-DD or "
+                             "YYYY-MM-DDTHH:MM[:SS] (local time)"));
+    }
+    request.set_since(local);
+  }
+  request.set_follow(absl::GetFlag(FLAGS_follow));
+  auto stub = ConnectHub();
+  grpc::ClientContext context;
+  if (!request.follow()) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
+  }
+  auto print = [&](const AlertEntry& entry) {
+    std::printf(
+        "%s\n",
+        (format == "json" ? AlertJson(entry) : AlertText(entry)).c_str());
+    std::fflush(stdout);
+  };
+  std::unique_ptr<grpc::ClientReader<AlertEvent>> reader =
+      stub->WatchAlerts(&context, request);
+  std::vector<AlertEntry> first;
+  bool caught_up = false;
+  AlertEvent event;
+  while (reader->Read(&event)) {
+    if (event.caught_up()) {
+      caught_up = true;
+      SortNewestFirst(&first);
+      for (const AlertEntry& entry : first) print(entry);
+      if (format == "text" && first.empty()) {
+        std::fprintf(stderr, "county_hub: no alerts%s\n",
+                     request.since() ? " since then" : "");
+      }
+    } else if (caught_up) {
+      print(event.entry());
+    } else {
+      first.push_back(event.entry());
+    }
+  }
+  grpc::Status s = reader->Finish();
+  if (!s.ok()) ExitFailure(absl::StrCat("alerts failed: ", s.error_message()));
+  return 0;
+}
+
+int Alerts(const std::vector<std::string>& args) {
+  if (args.empty()) return ListAlerts();
+  if (args.size() == 1 && args[0] == "review") return ReviewAlert();
+  ExitUsage(absl::StrCat("unknown alerts action '", args[0],
+                         "'; the only one is `alerts review`"));
+  return 2;
+}
+
 }  // namespace
 }  // namespace sanji
 
 int main(int argc, char** argv) {
   sanji::BlockShutdownSignals();
   sanji::CommandLine cl = sanji::ParseCommandLineOrExit(
-      argc, argv, sanji::kUsage, {"serve", "report", "status"});
+      argc, argv, sanji::kUsage, {"serve", "report", "status", "alerts"});
+  if (cl.subcommand == "alerts") return sanji::Alerts(cl.args);
   if (!cl.args.empty()) sanji::ExitUsage("unexpected positional arguments");
   if (cl.subcommand == "serve") return sanji::Serve();
   if (cl.subcommand == "report") return sanji::Report();

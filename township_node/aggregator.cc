@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/alert_rules.h"
 #include "common/catalogue.h"
 #include "common/cell_key.h"
 #include "common/key_codec.h"
@@ -25,6 +27,9 @@ constexpr char kPatients[] = "patients";  // see PatientPrefix -> on-target byte
 constexpr char kCells[] = "cells";        // cell key -> CellValue
 constexpr char kChanged[] =
     "changed";  // cell key -> "" while the county lacks the value
+constexpr char kAlerts[] = "alerts";  // village|record_id -> Alert
+constexpr char kAlertsChanged[] =
+    "alerts_changed";  // village|record_id -> "" while the county lacks it
 // Meta keys in the default family.
 constexpr char kVersionKey[] = "version";
 constexpr char kWatermarkPrefix[] = "wm|";
@@ -147,6 +152,9 @@ class TownshipAggregator::BatchApplier {
       stored[0] = kVoided;
       batch_.Put(records_, key, stored);
       ++(*counters)[kApplied];
+      if (ReportedDisease(original) != nullptr) {
+        alert_changes_.push_back({original, /*withdrawn=*/true});
+      }
       return AddEffects(original, -1);
     }
     std::string content = record.SerializeAsString();
@@ -159,12 +167,19 @@ class TownshipAggregator::BatchApplier {
     }
     batch_.Put(records_, key, absl::StrCat(std::string(1, kActive), content));
     ++(*counters)[kApplied];
+    if (ReportedDisease(record) != nullptr) {
+      alert_changes_.push_back({record, /*withdrawn=*/false});
+    }
     return AddEffects(record, +1);
   }
 
   rocksdb::WriteBatchWithIndex* batch() { return &batch_; }
   const absl::flat_hash_map<std::string, int64_t>& cell_deltas() const {
     return deltas_;
+  }
+  // Notifiable-disease records applied (withdrawn = voided), in order.
+  const std::vector<std::pair<Record, bool>>& alert_changes() const {
+    return alert_changes_;
   }
 
  private:
@@ -248,6 +263,7 @@ class TownshipAggregator::BatchApplier {
   rocksdb::ColumnFamilyHandle* patients_;
   rocksdb::WriteBatchWithIndex batch_;
   absl::flat_hash_map<std::string, int64_t> deltas_;
+  std::vector<std::pair<Record, bool>> alert_changes_;
 };
 
 TownshipAggregator::TownshipAggregator(std::unique_ptr<Store> store,
@@ -257,7 +273,8 @@ TownshipAggregator::TownshipAggregator(std::unique_ptr<Store> store,
 absl::StatusOr<std::unique_ptr<TownshipAggregator>> TownshipAggregator::Open(
     const std::string& dir, const AggregatorOptions& options) {
   StoreOptions store_options;
-  store_options.column_families = {kRecords, kPatients, kCells, kChanged};
+  store_options.column_families = {kRecords, kPatients,      kCells,
+                                   kChanged, kAlerts,        kAlertsChanged};
   store_options.env = options.env;
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, store_options));
@@ -305,7 +322,13 @@ absl::Status TownshipAggregator::Load() {
   cells_pending_ = 0;
   for (changed->SeekToFirst(); changed->Valid(); changed->Next())
     ++cells_pending_;
-  return FromRocks(changed->status(), "counting changed cells");
+  RETURN_IF_ERROR(FromRocks(changed->status(), "counting changed cells"));
+  std::unique_ptr<rocksdb::Iterator> alerts =
+      store_->NewIterator(store_->Family(kAlertsChanged));
+  alerts_pending_ = 0;
+  for (alerts->SeekToFirst(); alerts->Valid(); alerts->Next())
+    ++alerts_pending_;
+  return FromRocks(alerts->status(), "counting changed alerts");
 }
 
 uint64_t TownshipAggregator::Watermark(const std::string& village_id,
@@ -387,6 +410,11 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
       ++newly_pending;
     }
   }
+  uint64_t new_alerts = 0;
+  for (const auto& [record, withdrawn] : applier.alert_changes()) {
+    RETURN_IF_ERROR(StageAlert(wb, village_id, record, withdrawn,
+                               /*only_if_new=*/false, version, &new_alerts));
+  }
   std::map<std::string, uint64_t> counters = counters_;
   for (const auto& [name, n] : counted) {
     counters[name] += n;
@@ -400,7 +428,121 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
   watermarks_[{village_id, epoch}] = new_watermark;
   counters_ = std::move(counters);
   cells_pending_ += newly_pending;
+  alerts_pending_ += new_alerts;
   return new_watermark;
+}
+
+absl::Status TownshipAggregator::StageAlert(
+    rocksdb::WriteBatchWithIndex* wb, const std::string& village_id,
+    const Record& record, bool withdrawn, bool only_if_new, uint64_t version,
+    uint64_t* newly_pending) {
+  const DiseaseInfo* disease = ReportedDisease(record);
+  if (disease == nullptr) return absl::OkStatus();
+  rocksdb::ColumnFamilyHandle* alerts = store_->Family(kAlerts);
+  rocksdb::ColumnFamilyHandle* changed = store_->Family(kAlertsChanged);
+  std::string key = absl::StrCat(village_id, "|", record.record_id());
+  std::string stored;
+  rocksdb::Status s = wb->GetFromBatchAndDB(
+      store_->db(), rocksdb::ReadOptions(), alerts, key, &stored);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading alerts");
+  Alert alert = DeidentifiedAlert(village_id, record, *disease);
+  alert.set_withdrawn(withdrawn);
+  if (s.ok()) {
+    Alert current;
+    if (!current.ParseFromString(stored)) {
+      return absl::DataLossError(absl::StrCat("unreadable alert ", key));
+    }
+    alert.set_version(current.version());
+    // Already known (e.g. from the fast lane) and unchanged: nothing to send.
+    if (only_if_new || current.SerializeAsString() == alert.SerializeAsString())
+      return absl::OkStatus();
+  }
+  alert.set_version(version);
+  wb->Put(alerts, key, alert.SerializeAsString());
+  s = wb->GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(), changed, key,
+                            &stored);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading alert marks");
+  if (s.IsNotFound()) {
+    wb->Put(changed, key, "");
+    ++*newly_pending;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint64_t>> TownshipAggregator::ApplyUrgent(
+    const std::string& village_id, const RecordBatch& urgent) {
+  absl::MutexLock lock(&mu_);
+  // No budget check: an urgent case is a few hundred bytes and must not wait
+  // for a backlog to drain. A full disk still fails the write.
+  rocksdb::WriteBatchWithIndex wb(rocksdb::BytewiseComparator(), 0,
+                                  /*overwrite_key=*/true);
+  uint64_t version = version_ + 1;
+  uint64_t new_alerts = 0;
+  absl::CivilSecond now = NowLocal();
+  std::vector<uint64_t> handled;
+  for (const SeqRecord& r : urgent.records()) {
+    std::string ignored_column;
+    handled.push_back(r.seq());
+    // Anything else is refused here and judged again in its batch.
+    if (!IsUrgentReport(r.record()) ||
+        !ValidateRecord(r.record(), now + 6 * 86400, &ignored_column).ok()) {
+      continue;
+    }
+    RETURN_IF_ERROR(StageAlert(&wb, village_id, r.record(), /*withdrawn=*/false,
+                               /*only_if_new=*/true, version, &new_alerts));
+  }
+  if (new_alerts == 0) return handled;
+  wb.Put(store_->Family("default"), kVersionKey, U64(version));
+  RETURN_IF_ERROR(store_->Write(wb.GetWriteBatch(), /*sync=*/true));
+  version_ = version;
+  alerts_pending_ += new_alerts;
+  return handled;
+}
+
+absl::Status TownshipAggregator::ReadChangedAlerts(size_t max_alerts,
+                                                   std::vector<Alert>* out) {
+  absl::MutexLock lock(&mu_);
+  if (alerts_pending_ == 0) return absl::OkStatus();
+  rocksdb::ColumnFamilyHandle* alerts = store_->Family(kAlerts);
+  std::unique_ptr<rocksdb::Iterator> it =
+      store_->NewIterator(store_->Family(kAlertsChanged));
+  for (it->SeekToFirst(); it->Valid() && out->size() < max_alerts; it->Next()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                     store_->Get(alerts, it->key().ToString()));
+    Alert alert;
+    if (!stored.has_value() || !alert.ParseFromString(*stored)) {
+      return absl::DataLossError(absl::StrCat(
+          "changed alert ", it->key().ToString(), " is unreadable"));
+    }
+    out->push_back(std::move(alert));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scanning changed alerts"));
+  std::stable_partition(out->begin(), out->end(),
+                        [](const Alert& a) { return a.urgent(); });
+  return absl::OkStatus();
+}
+
+absl::Status TownshipAggregator::MarkAlertsForwarded(
+    const std::vector<Alert>& forwarded) {
+  absl::MutexLock lock(&mu_);
+  rocksdb::WriteBatch batch;
+  uint64_t cleared = 0;
+  for (const Alert& sent : forwarded) {
+    std::string key = absl::StrCat(sent.village_id(), "|", sent.record_id());
+    ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                     store_->Get(store_->Family(kAlerts), key));
+    Alert current;
+    if (stored.has_value() && current.ParseFromString(*stored) &&
+        current.version() == sent.version()) {
+      batch.Delete(store_->Family(kAlertsChanged), key);
+      ++cleared;
+    }
+  }
+  // Not synced: a lost clear only means the alert is sent again, which the
+  // county ignores.
+  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+  alerts_pending_ = alerts_pending_ > cleared ? alerts_pending_ - cleared : 0;
+  return absl::OkStatus();
 }
 
 absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
@@ -449,19 +591,27 @@ absl::Status TownshipAggregator::MarkForwarded(
     const std::vector<Cell>& forwarded) {
   absl::MutexLock lock(&mu_);
   rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
+  rocksdb::ColumnFamilyHandle* changed = store_->Family(kChanged);
   rocksdb::WriteBatch batch;
   uint64_t cleared = 0;
+  std::set<std::string> cleared_keys;
   for (const Cell& cell : forwarded) {
     std::string key =
         EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
     ASSIGN_OR_RETURN(std::optional<std::string> current,
                      store_->Get(cells, key));
     CellValue value;
-    if (current.has_value() && DecodeCellValue(*current, &value) &&
-        value.version == cell.version()) {
-      batch.Delete(store_->Family(kChanged), key);
-      ++cleared;
+    if (!current.has_value() || !DecodeCellValue(*current, &value) ||
+        value.version != cell.version()) {
+      continue;  // changed again since: keep the mark
     }
+    // Count only marks that exist, once each: an acknowledgement repeated
+    // (or a cell listed twice) must not lower cells_pending_ again.
+    ASSIGN_OR_RETURN(std::optional<std::string> mark,
+                     store_->Get(changed, key));
+    if (!mark.has_value() || !cleared_keys.insert(key).second) continue;
+    batch.Delete(changed, key);
+    ++cleared;
   }
   // Not synced: a lost clear only means the cell is sent again, which the
   // county ignores.
@@ -473,7 +623,7 @@ absl::Status TownshipAggregator::MarkForwarded(
 void TownshipAggregator::WaitForChanges(absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
   auto pending = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return cells_pending_ > 0;
+    return cells_pending_ > 0 || alerts_pending_ > 0;
   };
   mu_.AwaitWithTimeout(absl::Condition(&pending), timeout);
 }
@@ -502,6 +652,7 @@ void TownshipAggregator::FillStatus(TownshipStatus* status) const {
   status->set_records_conflicting(counter(kConflicts));
   status->set_records_refused(counter(kRefused));
   status->set_cells_pending(cells_pending_);
+  status->set_alerts_pending(alerts_pending_);
   status->set_db_bytes(store_->ApproximateBytes());
 }
 

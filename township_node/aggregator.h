@@ -16,6 +16,12 @@
 // batch's version (a per-township counter), so the county can apply cells
 // idempotently and in any order.
 //
+// Notifiable-disease reports also become alerts (common/alert_rules.h), keyed
+// by (village, record_id) and forwarded ahead of cells: urgent ones arrive
+// early on the village's fast lane (ApplyUrgent) and again in their batch; a
+// void withdraws the alert. A key, once present, is never created again, so
+// the two copies and any replays give one alert.
+//
 // Thread-safety: all methods are thread-safe (one internal mutex serializes
 // state changes).
 #ifndef SANJI_TOWNSHIP_NODE_AGGREGATOR_H_
@@ -34,6 +40,7 @@
 #include "common/storage.h"
 #include "proto/rollup_sync.pb.h"
 #include "proto/village_sync.pb.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
 
 namespace sanji {
 
@@ -60,13 +67,25 @@ class TownshipAggregator {
   absl::StatusOr<uint64_t> ApplyBatch(const std::string& village_id,
                                       uint64_t epoch, const RecordBatch& batch);
 
+  // Turns the urgent reports of `urgent` into alerts (an alert that already
+  // exists, active or withdrawn, is left alone). Durable on return; returns
+  // the seqs handled, which the village may drop from its urgent queue.
+  absl::StatusOr<std::vector<uint64_t>> ApplyUrgent(
+      const std::string& village_id, const RecordBatch& urgent);
+
+  // Up to `max_alerts` alerts the county lacks, urgent ones first.
+  absl::Status ReadChangedAlerts(size_t max_alerts, std::vector<Alert>* out);
+  // The county has stored `alerts`; clears their marks unless they changed
+  // again since.
+  absl::Status MarkAlertsForwarded(const std::vector<Alert>& alerts);
+
   // Up to `max_cells` changed cells not yet acknowledged by the county, with
   // current values.
   absl::Status ReadChangedCells(size_t max_cells, std::vector<Cell>* out);
   // The county has stored `cells`; clears their marks unless they changed again
   // since.
   absl::Status MarkForwarded(const std::vector<Cell>& cells);
-  // Waits until there may be changed cells to forward, or `timeout`.
+  // Waits until there may be changed cells or alerts to forward, or `timeout`.
   void WaitForChanges(absl::Duration timeout) const;
 
   void FillStatus(TownshipStatus* status) const;
@@ -78,6 +97,13 @@ class TownshipAggregator {
                      const AggregatorOptions& options);
   absl::Status Load();
   absl::Status CheckBudget() const;
+  // Writes the alert of `record` (withdrawn or not) into `wb` with `version`,
+  // marking it for the county. With only_if_new, an existing alert is kept.
+  absl::Status StageAlert(rocksdb::WriteBatchWithIndex* wb,
+                          const std::string& village_id, const Record& record,
+                          bool withdrawn, bool only_if_new, uint64_t version,
+                          uint64_t* newly_pending)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::unique_ptr<Store> store_;
   AggregatorOptions options_;
@@ -87,6 +113,7 @@ class TownshipAggregator {
       ABSL_GUARDED_BY(mu_);
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t cells_pending_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t alerts_pending_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, uint64_t> counters_ ABSL_GUARDED_BY(mu_);
   std::string forward_cursor_ ABSL_GUARDED_BY(mu_);
 };

@@ -9,6 +9,7 @@
 namespace sanji {
 namespace {
 constexpr size_t kCellsPerBatch = 2000;
+constexpr size_t kAlertsPerBatch = 500;
 }  // namespace
 
 Forwarder::Forwarder(std::string township_id, std::string county,
@@ -52,15 +53,21 @@ absl::Status Forwarder::RunStream(grpc::ClientContext* context,
     uint64_t batch_id = 0;
     while (true) {
       if (loop_.stopping()) break;
+      std::vector<Alert> alerts;
       std::vector<Cell> cells;
-      result = aggregator_->ReadChangedCells(kCellsPerBatch, &cells);
+      result = aggregator_->ReadChangedAlerts(kAlertsPerBatch, &alerts);
       if (!result.ok()) break;
-      if (cells.empty()) {
+      if (alerts.empty()) {
+        result = aggregator_->ReadChangedCells(kCellsPerBatch, &cells);
+        if (!result.ok()) break;
+      }
+      if (alerts.empty() && cells.empty()) {
         aggregator_->WaitForChanges(absl::Milliseconds(500));
         continue;
       }
       RollupUp up;
       up.mutable_batch()->set_batch_id(++batch_id);
+      for (const Alert& a : alerts) *up.mutable_batch()->add_alerts() = a;
       for (const Cell& c : cells) *up.mutable_batch()->add_cells() = c;
       if (!stream->Write(up) || !stream->Read(&down)) break;
       if (down.acked_batch_id() != batch_id) {
@@ -69,7 +76,8 @@ absl::Status Forwarder::RunStream(grpc::ClientContext* context,
                                                   ", expected ", batch_id));
         break;
       }
-      result = aggregator_->MarkForwarded(cells);
+      result = alerts.empty() ? aggregator_->MarkForwarded(cells)
+                              : aggregator_->MarkAlertsForwarded(alerts);
       if (!result.ok()) break;
       *progressed = true;
       loop_.MarkAcknowledged();

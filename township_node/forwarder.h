@@ -1,6 +1,8 @@
-// Forwarder: sends changed rollup cells to the county over one long-lived
-// stream.
+// Forwarder: sends changed rollup cells and notifiable-disease alerts to the
+// county over one long-lived stream.
 //
+// Alerts go first: while any wait, a batch carries only alerts (urgent first),
+// so an alert waits behind at most the one cell batch in flight.
 // Cells carry absolute values and versions, so a resend is harmless; a cell's
 // "changed" mark is cleared only after the county acknowledges the batch
 // durably stored. Reconnects back off with jitter. Works whether or not the

@@ -46,14 +46,23 @@ grpc::Status SyncService::Sync(
   reply.set_watermark(aggregator_->Watermark(village, epoch));
   if (!stream->Write(reply)) return grpc::Status::OK;
   while (stream->Read(&message)) {
-    if (!message.has_batch()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "only record batches may follow the hello");
+    reply.clear_urgent_acked();
+    if (message.has_urgent()) {
+      absl::StatusOr<std::vector<uint64_t>> handled =
+          aggregator_->ApplyUrgent(village, message.urgent());
+      if (!handled.ok()) return ToGrpc(handled.status());
+      reply.set_watermark(aggregator_->Watermark(village, epoch));
+      for (uint64_t seq : *handled) reply.add_urgent_acked(seq);
+    } else if (message.has_batch()) {
+      absl::StatusOr<uint64_t> watermark =
+          aggregator_->ApplyBatch(village, epoch, message.batch());
+      if (!watermark.ok()) return ToGrpc(watermark.status());
+      reply.set_watermark(*watermark);
+    } else {
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          "only record batches and urgent reports may follow the hello");
     }
-    absl::StatusOr<uint64_t> watermark =
-        aggregator_->ApplyBatch(village, epoch, message.batch());
-    if (!watermark.ok()) return ToGrpc(watermark.status());
-    reply.set_watermark(*watermark);
     if (!stream->Write(reply)) break;
   }
   return grpc::Status::OK;

@@ -32,6 +32,7 @@ grpc::Status IntakeService::Status(grpc::ServerContext*, const StatusRequest*,
   response->set_acked_seq(acked);
   response->set_pending_records(last > acked ? last - acked : 0);
   response->set_pending_bytes(intake_->pending_bytes());
+  response->set_urgent_pending(intake_->urgent_pending());
   uploader_->FillStatus(response);
   return grpc::Status::OK;
 }

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/alert_rules.h"
 #include "common/key_codec.h"
 #include "common/record_parse.h"
 #include "common/status_macros.h"
@@ -56,12 +57,13 @@ RecordIntake::RecordIntake(std::unique_ptr<Store> store,
     : store_(std::move(store)),
       options_(options),
       records_(store_->Family("records")),
-      outbox_(store_->Family("outbox")) {}
+      outbox_(store_->Family("outbox")),
+      urgent_(store_->Family("urgent")) {}
 
 absl::StatusOr<std::unique_ptr<RecordIntake>> RecordIntake::Open(
     const std::string& dir, const IntakeOptions& options) {
   StoreOptions store_options;
-  store_options.column_families = {"records", "outbox"};
+  store_options.column_families = {"records", "outbox", "urgent"};
   store_options.env = options.env;
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, store_options));
@@ -109,7 +111,15 @@ absl::Status RecordIntake::Load() {
   for (it->Seek(SeqKey(acked_seq_ + 1)); it->Valid(); it->Next()) {
     pending_bytes_ += it->value().size();
   }
-  return FromRocks(it->status(), "scanning outbox");
+  RETURN_IF_ERROR(FromRocks(it->status(), "scanning outbox"));
+  urgent_seqs_.clear();
+  std::unique_ptr<rocksdb::Iterator> urgent = store_->NewIterator(urgent_);
+  for (urgent->SeekToFirst(); urgent->Valid(); urgent->Next()) {
+    absl::string_view key(urgent->key().data(), urgent->key().size());
+    uint64_t seq = 0;
+    if (GetFixed64BE(&key, &seq) && seq > acked_seq_) urgent_seqs_.insert(seq);
+  }
+  return FromRocks(urgent->status(), "scanning urgent queue");
 }
 
 absl::Status RecordIntake::CheckBudget() const {
@@ -159,6 +169,7 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
   }
   rocksdb::WriteBatch batch;
   uint64_t added_bytes = 0;
+  std::vector<uint64_t> urgent;  // seqs of urgent reports in this batch
   // State written earlier in this same batch, by record_id (value as in the
   // records family).
   absl::flat_hash_map<std::string, std::string> in_batch;
@@ -221,6 +232,10 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
     std::string value = entry.SerializeAsString();
     added_bytes += value.size();
     batch.Put(outbox_, SeqKey(seq), value);
+    if (IsUrgentReport(record)) {
+      batch.Put(urgent_, SeqKey(seq), value);
+      urgent.push_back(seq);
+    }
     batch.Put(records_, record.record_id(), new_state);
     in_batch[record.record_id()] = std::move(new_state);
     outcomes[i] = WithResult(RowOutcome::ACCEPTED);
@@ -233,16 +248,26 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
   if (seq >= first_new) {
     batch.Put(store_->Family("default"), kLastSeqKey, EncodeU64(seq));
     RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
-    absl::MutexLock lock(&mu_);
-    last_seq_ = seq;
-    pending_bytes_ += added_bytes;
+    {
+      absl::MutexLock lock(&mu_);
+      last_seq_ = seq;
+      pending_bytes_ += added_bytes;
+      urgent_seqs_.insert(urgent.begin(), urgent.end());
+    }
+    if (on_accepted_) on_accepted_();
   }
   return outcomes;
 }
 
 absl::Status RecordIntake::ReadPending(uint64_t after_seq, size_t max_records,
                                        std::vector<SeqRecord>* out) const {
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(outbox_);
+  return ReadEntries(outbox_, after_seq, max_records, out);
+}
+
+absl::Status RecordIntake::ReadEntries(rocksdb::ColumnFamilyHandle* family,
+                                       uint64_t after_seq, size_t max_records,
+                                       std::vector<SeqRecord>* out) const {
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(family);
   for (it->Seek(SeqKey(after_seq + 1));
        it->Valid() && out->size() < max_records; it->Next()) {
     SeqRecord entry;
@@ -278,6 +303,7 @@ absl::Status RecordIntake::Acknowledge(uint64_t watermark) {
   }
   rocksdb::WriteBatch batch;
   batch.DeleteRange(outbox_, SeqKey(from), SeqKey(watermark + 1));
+  batch.DeleteRange(urgent_, SeqKey(from), SeqKey(watermark + 1));
   batch.Put(store_->Family("default"), kAckedSeqKey, EncodeU64(watermark));
   // Not synced: if the acknowledgement is lost in a crash, the township sees
   // the resend below its watermark and ignores it.
@@ -285,7 +311,40 @@ absl::Status RecordIntake::Acknowledge(uint64_t watermark) {
   absl::MutexLock lock(&mu_);
   acked_seq_ = watermark;
   pending_bytes_ = pending_bytes_ > freed ? pending_bytes_ - freed : 0;
+  urgent_seqs_.erase(urgent_seqs_.begin(), urgent_seqs_.upper_bound(watermark));
   return absl::OkStatus();
+}
+
+absl::Status RecordIntake::ReadUrgent(uint64_t after_seq, size_t max_records,
+                                      std::vector<SeqRecord>* out) const {
+  {
+    absl::MutexLock lock(&mu_);
+    if (urgent_seqs_.upper_bound(after_seq) == urgent_seqs_.end()) {
+      return absl::OkStatus();  // the common case: no RocksDB read at all
+    }
+  }
+  return ReadEntries(urgent_, after_seq, max_records, out);
+}
+
+absl::Status RecordIntake::AcknowledgeUrgent(
+    const std::vector<uint64_t>& seqs) {
+  rocksdb::WriteBatch batch;
+  for (uint64_t seq : seqs) batch.Delete(urgent_, SeqKey(seq));
+  // Not synced: a lost delete only means the report is alerted again, which
+  // the township recognises by its record_id.
+  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
+  absl::MutexLock lock(&mu_);
+  for (uint64_t seq : seqs) urgent_seqs_.erase(seq);
+  return absl::OkStatus();
+}
+
+void RecordIntake::SetOnAccepted(std::function<void()> on_accepted) {
+  on_accepted_ = std::move(on_accepted);
+}
+
+uint64_t RecordIntake::urgent_pending() const {
+  absl::MutexLock lock(&mu_);
+  return urgent_seqs_.size();
 }
 
 bool RecordIntake::WaitForRecordsAfter(uint64_t after_seq,

@@ -11,13 +11,20 @@
 // chosen at random when the data directory is created, so a wiped agent never
 // reuses a (epoch, seq).
 //
+// Urgent notifiable-disease reports (common/alert_rules.h) are also written,
+// in the same batch, to an urgent queue keyed by their seq. The uploader sends
+// that queue ahead of the outbox; an entry leaves it when the township
+// acknowledges it on the fast lane or when the ordinary watermark passes it.
+//
 // Thread-safety: all methods are thread-safe; Submit calls are serialized
 // internally so that sequence numbers stay contiguous.
 #ifndef SANJI_VILLAGE_AGENT_RECORD_INTAKE_H_
 #define SANJI_VILLAGE_AGENT_RECORD_INTAKE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,21 +64,36 @@ class RecordIntake {
   // Blocks until a record with seq > after_seq exists or `timeout` passes.
   bool WaitForRecordsAfter(uint64_t after_seq, absl::Duration timeout) const;
 
+  // Up to `max_records` urgent entries with seq > after_seq, in seq order.
+  absl::Status ReadUrgent(uint64_t after_seq, size_t max_records,
+                          std::vector<SeqRecord>* out) const;
+  // The township has alerted these urgent seqs: drop them from the queue.
+  absl::Status AcknowledgeUrgent(const std::vector<uint64_t>& seqs);
+  // Called (outside any lock) after every Submit that accepted a row, so a
+  // sender can wake up at once. Set before the uploader starts.
+  void SetOnAccepted(std::function<void()> on_accepted);
+
   const std::string& village_id() const { return options_.village_id; }
   uint64_t epoch() const { return epoch_; }
   uint64_t last_seq() const;
   uint64_t acked_seq() const;
   uint64_t pending_bytes() const;
+  uint64_t urgent_pending() const;
 
  private:
   RecordIntake(std::unique_ptr<Store> store, const IntakeOptions& options);
   absl::Status Load();
   absl::Status CheckBudget() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ReadEntries(rocksdb::ColumnFamilyHandle* family,
+                           uint64_t after_seq, size_t max_records,
+                           std::vector<SeqRecord>* out) const;
 
   std::unique_ptr<Store> store_;
   IntakeOptions options_;
   rocksdb::ColumnFamilyHandle* records_;
   rocksdb::ColumnFamilyHandle* outbox_;
+  rocksdb::ColumnFamilyHandle* urgent_;
+  std::function<void()> on_accepted_;
   uint64_t epoch_ = 0;
 
   absl::Mutex submit_mu_;  // serializes Submit (held across the synced write)
@@ -79,6 +101,7 @@ class RecordIntake {
   uint64_t last_seq_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t acked_seq_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<uint64_t> urgent_seqs_ ABSL_GUARDED_BY(mu_);  // queued urgent seqs
 };
 
 }  // namespace sanji

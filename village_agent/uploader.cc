@@ -1,6 +1,9 @@
 #include "village_agent/uploader.h"
 
+#include <algorithm>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -14,13 +17,24 @@ Uploader::Uploader(RecordIntake* intake, UploaderOptions options)
       channel_(MakeChannel(options_.township, ChannelCredentialsFromFlags())),
       loop_([this](grpc::ClientContext* context, bool* progressed) {
         return RunStream(context, progressed);
-      }) {}
+      }) {
+  intake_->SetOnAccepted([this] {
+    absl::MutexLock lock(&wake_mu_);
+    wake_ = true;
+  });
+}
 
 Uploader::~Uploader() { Stop(); }
 
 void Uploader::Start() { loop_.Start(); }
 
-void Uploader::Stop() { loop_.Stop(); }
+void Uploader::Stop() {
+  {
+    absl::MutexLock lock(&wake_mu_);
+    wake_ = true;
+  }
+  loop_.Stop();
+}
 
 void Uploader::FillStatus(AgentStatus* status) const {
   std::string link_state, last_error;
@@ -55,9 +69,8 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
   }
   loop_.SetLinkState("connected");
 
-  // Acks arrive on a reader thread; the writer keeps at most window_records in
-  // flight.
-  absl::Mutex flow_mu;
+  // Acks arrive on a reader thread; the writer keeps at most window_records of
+  // ordinary records in flight. Urgent reports bypass the window.
   uint64_t acked_seq = welcome.watermark();
   bool broken = false;
   absl::Status reader_status;
@@ -65,7 +78,12 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
     TownshipMessage ack;
     while (stream->Read(&ack)) {
       absl::Status s = intake_->Acknowledge(ack.watermark());
-      absl::MutexLock lock(&flow_mu);
+      if (s.ok() && !ack.urgent_acked().empty()) {
+        s = intake_->AcknowledgeUrgent(
+            {ack.urgent_acked().begin(), ack.urgent_acked().end()});
+      }
+      absl::MutexLock lock(&wake_mu_);
+      wake_ = true;
       if (!s.ok()) {
         reader_status = s;
         break;
@@ -74,34 +92,48 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
       *progressed = true;  // read by the loop only after this thread is joined
       loop_.MarkAcknowledged();
     }
-    absl::MutexLock lock(&flow_mu);
+    absl::MutexLock lock(&wake_mu_);
     broken = true;
+    wake_ = true;
   });
 
   uint64_t sent_seq = welcome.watermark();
+  uint64_t urgent_sent = 0;  // every queued urgent report is resent per stream
   absl::Status result;
-  while (true) {
-    if (loop_.stopping()) break;
-    {
-      absl::MutexLock lock(&flow_mu);
-      auto can_send = [&]() ABSL_SHARED_LOCKS_REQUIRED(flow_mu) {
-        return broken || sent_seq - acked_seq < options_.window_records;
-      };
-      flow_mu.AwaitWithTimeout(absl::Condition(&can_send), absl::Seconds(1));
-      if (broken) break;
-      if (sent_seq - acked_seq >= options_.window_records) continue;
-    }
-    std::vector<SeqRecord> pending;
-    result = intake_->ReadPending(sent_seq, options_.batch_records, &pending);
+  while (!loop_.stopping()) {
+    VillageMessage message;
+    std::vector<SeqRecord> records;
+    result = intake_->ReadUrgent(urgent_sent, options_.batch_records, &records);
     if (!result.ok()) break;
-    if (pending.empty()) {
-      intake_->WaitForRecordsAfter(sent_seq, absl::Milliseconds(500));
+    RecordBatch* batch = message.mutable_urgent();
+    if (records.empty()) {
+      bool window_open;
+      {
+        absl::MutexLock lock(&wake_mu_);
+        if (broken) break;
+        window_open = sent_seq - acked_seq < options_.window_records;
+      }
+      if (window_open) {
+        result =
+            intake_->ReadPending(sent_seq, options_.batch_records, &records);
+        if (!result.ok()) break;
+        batch = message.mutable_batch();
+      }
+    }
+    if (records.empty()) {
+      // Nothing to send now: sleep until an ack, a new record or a break.
+      absl::MutexLock lock(&wake_mu_);
+      wake_mu_.AwaitWithTimeout(absl::Condition(&wake_), absl::Seconds(1));
+      wake_ = false;
       continue;
     }
-    VillageMessage message;
-    for (SeqRecord& r : pending)
-      *message.mutable_batch()->add_records() = std::move(r);
-    sent_seq = message.batch().records().rbegin()->seq();
+    uint64_t last = records.back().seq();
+    for (SeqRecord& r : records) *batch->add_records() = std::move(r);
+    if (message.has_urgent()) {
+      urgent_sent = last;
+    } else {
+      sent_seq = last;
+    }
     if (!stream->Write(message)) break;
   }
   context->TryCancel();

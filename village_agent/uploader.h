@@ -4,7 +4,9 @@
 // Protocol (proto/village_sync.proto): Hello(village, epoch, last_seq); the
 // township answers with its watermark for (village, epoch); the uploader then
 // streams batches from watermark + 1, keeping at most a window of records
-// unacknowledged, and drops what each Ack covers from the outbox. Any error
+// unacknowledged, and drops what each Ack covers from the outbox. Before each
+// batch it sends whatever urgent reports are queued (outside the window), so
+// an urgent case waits behind at most the batch being written. Any error
 // closes the stream; it reconnects with capped exponential backoff and jitter
 // and resumes from the township's watermark, so nothing is skipped and a resend
 // below the watermark is harmless.
@@ -45,6 +47,10 @@ class Uploader {
 
   RecordIntake* intake_;
   UploaderOptions options_;
+  // The writer sleeps on wake_ when it has nothing to send; acks, new records,
+  // a broken stream and Stop() set it.
+  absl::Mutex wake_mu_;
+  bool wake_ ABSL_GUARDED_BY(wake_mu_) = false;
   std::shared_ptr<grpc::Channel> channel_;
   ReconnectLoop loop_;
 };
