@@ -18,6 +18,11 @@ void ReconnectLoop::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void ReconnectLoop::RetryNow() {
+  absl::MutexLock lock(&mu_);
+  retry_now_ = true;
+}
+
 bool ReconnectLoop::stopping() const {
   absl::MutexLock lock(&mu_);
   return stopping_;
@@ -48,6 +53,7 @@ void ReconnectLoop::Run() {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
+      retry_now_ = false;
       active_ = &context;
       link_state_ = "connecting";
     }
@@ -63,9 +69,10 @@ void ReconnectLoop::Run() {
       backoff.Reset();  // a session that made progress earns a fast retry
     absl::Duration wait = backoff.Next();
     absl::MutexLock lock(&mu_);
-    auto stopping = [this]()
-                        ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-    mu_.AwaitWithTimeout(absl::Condition(&stopping), wait);
+    auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return stopping_ || retry_now_;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&wake), wait);
   }
 }
 

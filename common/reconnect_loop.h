@@ -33,6 +33,10 @@ class ReconnectLoop {
   void Start();
   void Stop();
 
+  // Ends the current backoff wait at once (e.g. urgent work arrived while the
+  // link was down). No effect on a session in progress.
+  void RetryNow();
+
   bool stopping() const;
   void SetLinkState(const std::string& state);
   void MarkAcknowledged();  // records "now" as the last acknowledgement
@@ -46,6 +50,7 @@ class ReconnectLoop {
   std::thread thread_;
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool retry_now_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::string link_state_ ABSL_GUARDED_BY(mu_) = "connecting";
   std::string last_error_ ABSL_GUARDED_BY(mu_);

@@ -273,8 +273,8 @@ TownshipAggregator::TownshipAggregator(std::unique_ptr<Store> store,
 absl::StatusOr<std::unique_ptr<TownshipAggregator>> TownshipAggregator::Open(
     const std::string& dir, const AggregatorOptions& options) {
   StoreOptions store_options;
-  store_options.column_families = {kRecords, kPatients,      kCells,
-                                   kChanged, kAlerts,        kAlertsChanged};
+  store_options.column_families = {kRecords, kPatients, kCells,
+                                   kChanged, kAlerts,   kAlertsChanged};
   store_options.env = options.env;
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, store_options));
@@ -432,10 +432,12 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
   return new_watermark;
 }
 
-absl::Status TownshipAggregator::StageAlert(
-    rocksdb::WriteBatchWithIndex* wb, const std::string& village_id,
-    const Record& record, bool withdrawn, bool only_if_new, uint64_t version,
-    uint64_t* newly_pending) {
+absl::Status TownshipAggregator::StageAlert(rocksdb::WriteBatchWithIndex* wb,
+                                            const std::string& village_id,
+                                            const Record& record,
+                                            bool withdrawn, bool only_if_new,
+                                            uint64_t version,
+                                            uint64_t* newly_pending) {
   const DiseaseInfo* disease = ReportedDisease(record);
   if (disease == nullptr) return absl::OkStatus();
   rocksdb::ColumnFamilyHandle* alerts = store_->Family(kAlerts);
@@ -525,8 +527,7 @@ absl::Status TownshipAggregator::ReadChangedAlerts(size_t max_alerts,
 absl::Status TownshipAggregator::MarkAlertsForwarded(
     const std::vector<Alert>& forwarded) {
   absl::MutexLock lock(&mu_);
-  rocksdb::WriteBatch batch;
-  uint64_t cleared = 0;
+  std::vector<std::string> unchanged;
   for (const Alert& sent : forwarded) {
     std::string key = absl::StrCat(sent.village_id(), "|", sent.record_id());
     ASSIGN_OR_RETURN(std::optional<std::string> stored,
@@ -534,15 +535,11 @@ absl::Status TownshipAggregator::MarkAlertsForwarded(
     Alert current;
     if (stored.has_value() && current.ParseFromString(*stored) &&
         current.version() == sent.version()) {
-      batch.Delete(store_->Family(kAlertsChanged), key);
-      ++cleared;
+      unchanged.push_back(std::move(key));
     }
   }
-  // Not synced: a lost clear only means the alert is sent again, which the
-  // county ignores.
-  RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
-  alerts_pending_ = alerts_pending_ > cleared ? alerts_pending_ - cleared : 0;
-  return absl::OkStatus();
+  return ClearMarks(store_->Family(kAlertsChanged), unchanged,
+                    &alerts_pending_);
 }
 
 absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
@@ -591,32 +588,39 @@ absl::Status TownshipAggregator::MarkForwarded(
     const std::vector<Cell>& forwarded) {
   absl::MutexLock lock(&mu_);
   rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
-  rocksdb::ColumnFamilyHandle* changed = store_->Family(kChanged);
-  rocksdb::WriteBatch batch;
-  uint64_t cleared = 0;
-  std::set<std::string> cleared_keys;
+  std::vector<std::string> unchanged;
   for (const Cell& cell : forwarded) {
     std::string key =
         EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
     ASSIGN_OR_RETURN(std::optional<std::string> current,
                      store_->Get(cells, key));
     CellValue value;
-    if (!current.has_value() || !DecodeCellValue(*current, &value) ||
-        value.version != cell.version()) {
-      continue;  // changed again since: keep the mark
+    if (current.has_value() && DecodeCellValue(*current, &value) &&
+        value.version == cell.version()) {
+      unchanged.push_back(std::move(key));
     }
-    // Count only marks that exist, once each: an acknowledgement repeated
-    // (or a cell listed twice) must not lower cells_pending_ again.
-    ASSIGN_OR_RETURN(std::optional<std::string> mark,
-                     store_->Get(changed, key));
-    if (!mark.has_value() || !cleared_keys.insert(key).second) continue;
-    batch.Delete(changed, key);
+  }
+  return ClearMarks(store_->Family(kChanged), unchanged, &cells_pending_);
+}
+
+absl::Status TownshipAggregator::ClearMarks(
+    rocksdb::ColumnFamilyHandle* marks, const std::vector<std::string>& keys,
+    uint64_t* pending) {
+  rocksdb::WriteBatch batch;
+  uint64_t cleared = 0;
+  std::set<std::string> seen;
+  for (const std::string& key : keys) {
+    // Count only marks that exist, once each: an acknowledgement repeated (or
+    // a key listed twice) must not lower the pending count again.
+    ASSIGN_OR_RETURN(std::optional<std::string> mark, store_->Get(marks, key));
+    if (!mark.has_value() || !seen.insert(key).second) continue;
+    batch.Delete(marks, key);
     ++cleared;
   }
-  // Not synced: a lost clear only means the cell is sent again, which the
-  // county ignores.
+  // Not synced: a lost clear only means the item is sent again, which the
+  // county ignores (it keeps the highest version).
   RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
-  cells_pending_ = cells_pending_ > cleared ? cells_pending_ - cleared : 0;
+  *pending = *pending > cleared ? *pending - cleared : 0;
   return absl::OkStatus();
 }
 

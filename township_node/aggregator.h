@@ -97,6 +97,11 @@ class TownshipAggregator {
                      const AggregatorOptions& options);
   absl::Status Load();
   absl::Status CheckBudget() const;
+  // Deletes the marks of `keys` in `marks` that exist, lowering *pending by
+  // the number deleted.
+  absl::Status ClearMarks(rocksdb::ColumnFamilyHandle* marks,
+                          const std::vector<std::string>& keys,
+                          uint64_t* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the alert of `record` (withdrawn or not) into `wb` with `version`,
   // marking it for the county. With only_if_new, an existing alert is kept.
   absl::Status StageAlert(rocksdb::WriteBatchWithIndex* wb,

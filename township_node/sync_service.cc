@@ -18,6 +18,16 @@ bool IsVillageOf(const std::string& village, const std::string& township) {
 
 }  // namespace
 
+grpc::Status SyncService::CheckVillage(const std::string& village) const {
+  if (IsVillageOf(village, township_id_)) return grpc::Status::OK;
+  return grpc::Status(
+      grpc::StatusCode::PERMISSION_DENIED,
+      absl::StrCat("village '", village, "' does not belong to township ",
+                   township_id_,
+                   ": a village code is 12 digits starting with its "
+                   "township's 9"));
+}
+
 grpc::Status SyncService::Sync(
     grpc::ServerContext*,
     grpc::ServerReaderWriter<TownshipMessage, VillageMessage>* stream) {
@@ -30,14 +40,7 @@ grpc::Status SyncService::Sync(
   }
   const std::string village = message.hello().village_id();
   const uint64_t epoch = message.hello().epoch();
-  if (!IsVillageOf(village, township_id_)) {
-    return grpc::Status(
-        grpc::StatusCode::PERMISSION_DENIED,
-        absl::StrCat("village '", village, "' does not belong to township ",
-                     township_id_,
-                     ": a village code is 12 digits starting "
-                     "with its township's 9"));
-  }
+  if (grpc::Status s = CheckVillage(village); !s.ok()) return s;
   if (epoch == 0) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "epoch 0 is not valid");
@@ -46,25 +49,28 @@ grpc::Status SyncService::Sync(
   reply.set_watermark(aggregator_->Watermark(village, epoch));
   if (!stream->Write(reply)) return grpc::Status::OK;
   while (stream->Read(&message)) {
-    reply.clear_urgent_acked();
-    if (message.has_urgent()) {
-      absl::StatusOr<std::vector<uint64_t>> handled =
-          aggregator_->ApplyUrgent(village, message.urgent());
-      if (!handled.ok()) return ToGrpc(handled.status());
-      reply.set_watermark(aggregator_->Watermark(village, epoch));
-      for (uint64_t seq : *handled) reply.add_urgent_acked(seq);
-    } else if (message.has_batch()) {
+    if (message.has_batch()) {
       absl::StatusOr<uint64_t> watermark =
           aggregator_->ApplyBatch(village, epoch, message.batch());
       if (!watermark.ok()) return ToGrpc(watermark.status());
       reply.set_watermark(*watermark);
     } else {
-      return grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          "only record batches and urgent reports may follow the hello");
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "only record batches may follow the hello");
     }
     if (!stream->Write(reply)) break;
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status SyncService::SendUrgent(grpc::ServerContext*,
+                                     const UrgentReports* request,
+                                     UrgentAck* response) {
+  if (grpc::Status s = CheckVillage(request->village_id()); !s.ok()) return s;
+  absl::StatusOr<std::vector<uint64_t>> handled =
+      aggregator_->ApplyUrgent(request->village_id(), request->records());
+  if (!handled.ok()) return ToGrpc(handled.status());
+  for (uint64_t seq : *handled) response->add_seqs(seq);
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,6 @@
 // TownshipSync gRPC service: one stream per village (Hello, then batches, each
-// acknowledged with the watermark once durable), and Status. Thread-safe; owns
-// nothing.
+// acknowledged with the watermark once durable), urgent reports on their own
+// unary call, and Status. Thread-safe; owns nothing.
 #ifndef SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
 #define SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
 
@@ -23,11 +23,17 @@ class SyncService final : public TownshipSync::Service {
   grpc::Status Sync(grpc::ServerContext* context,
                     grpc::ServerReaderWriter<TownshipMessage, VillageMessage>*
                         stream) override;
+  grpc::Status SendUrgent(grpc::ServerContext* context,
+                          const UrgentReports* request,
+                          UrgentAck* response) override;
   grpc::Status Status(grpc::ServerContext* context,
                       const StatusRequest* request,
                       TownshipStatus* response) override;
 
  private:
+  // PERMISSION_DENIED unless `village` is one of this township's.
+  grpc::Status CheckVillage(const std::string& village) const;
+
   std::string township_id_;
   TownshipAggregator* aggregator_;
   const Forwarder* forwarder_;

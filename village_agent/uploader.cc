@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/net.h"
+#include "common/status_macros.h"
 
 namespace sanji {
 
@@ -19,8 +20,16 @@ Uploader::Uploader(RecordIntake* intake, UploaderOptions options)
         return RunStream(context, progressed);
       }) {
   intake_->SetOnAccepted([this] {
-    absl::MutexLock lock(&wake_mu_);
-    wake_ = true;
+    {
+      absl::MutexLock lock(&wake_mu_);
+      wake_ = true;
+    }
+    if (intake_->urgent_pending() > 0) {
+      // An urgent case does not wait out a reconnect backoff: try the link
+      // now (gRPC's own connect backoff included).
+      grpc::experimental::ChannelResetConnectionBackoff(channel_.get());
+      loop_.RetryNow();
+    }
   });
 }
 
@@ -43,6 +52,29 @@ void Uploader::FillStatus(AgentStatus* status) const {
   status->set_link_state(link_state);
   status->set_last_sync_unix_ms(last_ms);
   status->set_last_error(last_error);
+}
+
+absl::Status Uploader::SendUrgent(uint64_t* urgent_sent) {
+  std::vector<SeqRecord> records;
+  RETURN_IF_ERROR(
+      intake_->ReadUrgent(*urgent_sent, options_.batch_records, &records));
+  if (records.empty()) return absl::OkStatus();
+  UrgentReports request;
+  request.set_village_id(intake_->village_id());
+  for (SeqRecord& r : records)
+    *request.mutable_records()->add_records() = std::move(r);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  UrgentAck ack;
+  grpc::Status s =
+      TownshipSync::Stub(channel_).SendUrgent(&context, request, &ack);
+  if (!s.ok()) {
+    return absl::UnavailableError(absl::StrCat("urgent reports to township ",
+                                               options_.township,
+                                               " failed: ", s.error_message()));
+  }
+  *urgent_sent = request.records().records().rbegin()->seq();
+  return intake_->AcknowledgeUrgent({ack.seqs().begin(), ack.seqs().end()});
 }
 
 absl::Status Uploader::RunStream(grpc::ClientContext* context,
@@ -78,10 +110,6 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
     TownshipMessage ack;
     while (stream->Read(&ack)) {
       absl::Status s = intake_->Acknowledge(ack.watermark());
-      if (s.ok() && !ack.urgent_acked().empty()) {
-        s = intake_->AcknowledgeUrgent(
-            {ack.urgent_acked().begin(), ack.urgent_acked().end()});
-      }
       absl::MutexLock lock(&wake_mu_);
       wake_ = true;
       if (!s.ok()) {
@@ -98,27 +126,21 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
   });
 
   uint64_t sent_seq = welcome.watermark();
-  uint64_t urgent_sent = 0;  // every queued urgent report is resent per stream
+  uint64_t urgent_sent = 0;  // each connection resends every queued report
   absl::Status result;
   while (!loop_.stopping()) {
-    VillageMessage message;
-    std::vector<SeqRecord> records;
-    result = intake_->ReadUrgent(urgent_sent, options_.batch_records, &records);
+    result = SendUrgent(&urgent_sent);
     if (!result.ok()) break;
-    RecordBatch* batch = message.mutable_urgent();
-    if (records.empty()) {
-      bool window_open;
-      {
-        absl::MutexLock lock(&wake_mu_);
-        if (broken) break;
-        window_open = sent_seq - acked_seq < options_.window_records;
-      }
-      if (window_open) {
-        result =
-            intake_->ReadPending(sent_seq, options_.batch_records, &records);
-        if (!result.ok()) break;
-        batch = message.mutable_batch();
-      }
+    std::vector<SeqRecord> records;
+    bool window_open;
+    {
+      absl::MutexLock lock(&wake_mu_);
+      if (broken) break;
+      window_open = sent_seq - acked_seq < options_.window_records;
+    }
+    if (window_open) {
+      result = intake_->ReadPending(sent_seq, options_.batch_records, &records);
+      if (!result.ok()) break;
     }
     if (records.empty()) {
       // Nothing to send now: sleep until an ack, a new record or a break.
@@ -127,13 +149,10 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
       wake_ = false;
       continue;
     }
-    uint64_t last = records.back().seq();
-    for (SeqRecord& r : records) *batch->add_records() = std::move(r);
-    if (message.has_urgent()) {
-      urgent_sent = last;
-    } else {
-      sent_seq = last;
-    }
+    VillageMessage message;
+    sent_seq = records.back().seq();
+    for (SeqRecord& r : records)
+      *message.mutable_batch()->add_records() = std::move(r);
     if (!stream->Write(message)) break;
   }
   context->TryCancel();

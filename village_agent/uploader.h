@@ -5,8 +5,9 @@
 // township answers with its watermark for (village, epoch); the uploader then
 // streams batches from watermark + 1, keeping at most a window of records
 // unacknowledged, and drops what each Ack covers from the outbox. Before each
-// batch it sends whatever urgent reports are queued (outside the window), so
-// an urgent case waits behind at most the batch being written. Any error
+// batch it sends whatever urgent reports are queued on a separate unary call
+// (SendUrgent), outside the window, so an urgent case does not wait behind the
+// batches in flight, only behind the one being written. Any error
 // closes the stream; it reconnects with capped exponential backoff and jitter
 // and resumes from the township's watermark, so nothing is skipped and a resend
 // below the watermark is harmless.
@@ -44,6 +45,9 @@ class Uploader {
  private:
   // One connection: returns when the stream breaks or Stop() is called.
   absl::Status RunStream(grpc::ClientContext* context, bool* progressed);
+  // Sends the queued urgent reports after *urgent_sent and drops the ones the
+  // township acknowledges; advances *urgent_sent.
+  absl::Status SendUrgent(uint64_t* urgent_sent);
 
   RecordIntake* intake_;
   UploaderOptions options_;
