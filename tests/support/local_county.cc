@@ -15,15 +15,23 @@ namespace {
 std::string Addr(int port) { return absl::StrCat("127.0.0.1:", port); }
 
 // Polls `binary status` until it answers, for a server that is starting.
+// The child must still be running when it answers: otherwise another process
+// holds its address and would take its traffic.
 absl::Status WaitServing(const std::string& binary, const std::string& flag,
-                         const std::string& addr, const ChildProcess& child) {
+                         const std::string& addr, ChildProcess& child) {
   bool up = WaitFor(
       [&] {
-        return RunCommand(BinaryPath(binary), {"status", flag + addr},
+        return !child.Running() ||
+               RunCommand(BinaryPath(binary), {"status", flag + addr},
                           absl::Seconds(5))
-                   .exit_code == 0;
+                       .exit_code == 0;
       },
       absl::Seconds(60));
+  if (!child.Running()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(binary, " exited at start (address ", addr,
+                     " taken?); see ", child.log_path()));
+  }
   if (up) return absl::OkStatus();
   return absl::DeadlineExceededError(absl::StrCat(
       binary, " did not answer on ", addr, "; see ", child.log_path()));

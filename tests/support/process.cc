@@ -17,8 +17,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <random>
+#include <set>
 
+#include "absl/base/const_init.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 
 namespace sanji::test_support {
@@ -300,20 +304,34 @@ CommandResult RunCommand(const std::string& binary,
 }
 
 int PickFreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  int port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+  // Ports come from 20000-32767, below Linux's ephemeral range (32768+), so
+  // that an outgoing connection or a bind to port 0 cannot take a port between
+  // the pick and the child's bind; and a port is never handed out twice by one
+  // test process (two picks of the same free port would give two children one
+  // address, and the second would silently talk to the first).
+  constexpr int kFirst = 20000, kCount = 12768;
+  static absl::Mutex mu(absl::kConstInit);
+  static std::set<int>* given = new std::set<int>();
+  static std::mt19937 rng(std::random_device{}());
+  absl::MutexLock lock(&mu);
+  int start = std::uniform_int_distribution<int>(0, kCount - 1)(rng);
+  for (int i = 0; i < kCount; ++i) {
+    int port = kFirst + (start + i) % kCount;
+    if (given->count(port) > 0) continue;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (free) {
+      given->insert(port);
+      return port;
+    }
   }
-  close(fd);
-  return port;
+  return 0;
 }
 
 TempDir::TempDir() {

@@ -95,8 +95,8 @@ CommandResult RunCommand(const std::string& binary,
                          const std::vector<std::string>& args,
                          absl::Duration timeout = absl::Seconds(60));
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it,
-// close). Returns 0 if no port could be obtained.
+// A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral
+// range and never returned before by this process. Returns 0 if none.
 int PickFreePort();
 
 // A fresh directory (mkdtemp under $TMPDIR or /tmp), removed with everything in
