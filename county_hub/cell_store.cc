@@ -1,5 +1,7 @@
 #include "county_hub/cell_store.h"
 
+#include <set>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -64,8 +66,20 @@ absl::StatusOr<std::unique_ptr<CountyCellStore>> CountyCellStore::Open(
     batch.Put(store->Family("default"), "county_id", county_id);
     RETURN_IF_ERROR(store->Write(&batch));
   }
-  return std::unique_ptr<CountyCellStore>(
+  // Counted once here, then kept up to date by ApplyBatch, so that `status`
+  // does not scan every cell.
+  uint64_t count = 0;
+  std::unique_ptr<rocksdb::Iterator> it =
+      store->NewIterator(store->Family("cells"));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+  RETURN_IF_ERROR(FromRocks(it->status(), "counting cells"));
+  std::unique_ptr<CountyCellStore> cells(
       new CountyCellStore(std::move(store), county_id));
+  {
+    absl::MutexLock lock(&cells->mu_);
+    cells->cell_count_ = count;
+  }
+  return cells;
 }
 
 absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
@@ -75,6 +89,8 @@ absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
   absl::MutexLock lock(&mu_);
   rocksdb::WriteBatch write;
   uint64_t max_version = 0;
+  uint64_t added = 0;  // cells the county did not have
+  std::set<std::string> fresh;
   for (const Cell& cell : batch.cells()) {
     std::string key =
         EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
@@ -85,11 +101,13 @@ absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
         stored.version >= cell.version()) {
       continue;  // already have this or a newer value
     }
+    if (!current.has_value() && fresh.insert(key).second) ++added;
     write.Put(cells(), key,
               EncodeCellValue(CellValue{cell.value(), cell.version()}));
     max_version = std::max(max_version, cell.version());
   }
   RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));
+  cell_count_ += added;
   TownshipProgress& p = progress_[township_id];
   p.set_township_id(township_id);
   p.set_cells(p.cells() + batch.cells_size());
@@ -100,11 +118,8 @@ absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
 
 void CountyCellStore::FillStatus(HubStatus* status) const {
   status->set_county_id(county_id_);
-  uint64_t n = 0;
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(cells());
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
-  status->set_cells(n);
   absl::MutexLock lock(&mu_);
+  status->set_cells(cell_count_);
   for (const auto& [id, p] : progress_) *status->add_townships() = p;
 }
 

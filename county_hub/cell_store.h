@@ -42,6 +42,7 @@ class CountyCellStore {
   std::string county_id_;
   mutable absl::Mutex mu_;
   std::map<std::string, TownshipProgress> progress_ ABSL_GUARDED_BY(mu_);
+  uint64_t cell_count_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace sanji

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs the dependencies if needed, configures the build directory if it is not configured
 # yet, and builds. Arguments are passed to `cmake --build` (e.g. --target gen_workload).
-# The build directory is <repo>/build, or $SANJI_BUILD_DIR.
+# The build directory is <repo>/build, or $SANJI_BUILD_DIR. With SANJI_SANITIZE=1 everything is
+# built with ASan+UBSan, by default in <repo>/build-asan.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${SANJI_BUILD_DIR:-$repo/build}
+sanitize=${SANJI_SANITIZE:-0}
+if [[ $sanitize == 1 ]]; then
+  build=${SANJI_BUILD_DIR:-$repo/build-asan}
+else
+  build=${SANJI_BUILD_DIR:-$repo/build}
+fi
 start=$SECONDS
 
 echo "== installing dependencies"
@@ -13,7 +19,9 @@ bash "$repo/deploy/install-deps.sh"
 
 if [[ ! -f $build/CMakeCache.txt ]]; then
   echo "== configuring $build"
-  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  [[ $sanitize == 1 ]] && flags+=(-DSANJI_SANITIZE=ON)
+  cmake -S "$repo" -B "$build" -G Ninja "${flags[@]}"
 fi
 
 echo "== building in $build"
