@@ -94,18 +94,29 @@ absl::Status CountyAlertBook::Load() {
   return FromRocks(it->status(), "loading alerts");
 }
 
-absl::Status CountyAlertBook::Put(const std::string& key, AlertEntry entry) {
-  uint64_t old_change = entry.change();
-  entry.set_change(last_change_ + 1);
+absl::Status CountyAlertBook::Commit(
+    std::vector<std::pair<std::string, AlertEntry>> changes) {
+  if (changes.empty()) return absl::OkStatus();
   rocksdb::WriteBatch batch;
-  batch.Put(family_, key, entry.SerializeAsString());
+  uint64_t change = last_change_;
+  std::vector<uint64_t> old_changes;
+  for (auto& [key, entry] : changes) {
+    auto it = entries_.find(key);
+    old_changes.push_back(it == entries_.end() ? 0 : it->second.change());
+    entry.set_change(++change);
+    batch.Put(family_, key, entry.SerializeAsString());
+  }
+  // One synced write for the whole set: durable before anyone can see it.
   RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
-  last_change_ = entry.change();
-  last_id_ = std::max(last_id_, entry.id());
-  if (old_change != 0) by_change_.erase(old_change);
-  by_change_[entry.change()] = key;
-  by_id_[entry.id()] = key;
-  entries_[key] = std::move(entry);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto& [key, entry] = changes[i];
+    if (old_changes[i] != 0) by_change_.erase(old_changes[i]);
+    by_change_[entry.change()] = key;
+    by_id_[entry.id()] = key;
+    last_id_ = std::max(last_id_, entry.id());
+    entries_[key] = std::move(entry);
+  }
+  last_change_ = change;
   return absl::OkStatus();
 }
 
@@ -115,20 +126,36 @@ absl::Status CountyAlertBook::Apply(
   for (const Alert& alert : alerts)
     RETURN_IF_ERROR(ValidateAlert(alert, township_id));
   absl::MutexLock lock(&mu_);
+  std::vector<std::pair<std::string, AlertEntry>> changes;
+  std::map<std::string, size_t> staged;  // key -> index in changes
+  uint64_t next_id = last_id_;
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   for (const Alert& alert : alerts) {
     std::string key = KeyOf(alert);
+    const AlertEntry* current = nullptr;
+    if (auto s = staged.find(key); s != staged.end()) {
+      current = &changes[s->second].second;
+    } else if (auto it = entries_.find(key); it != entries_.end()) {
+      current = &it->second;
+    }
+    if (current != nullptr && current->alert().version() >= alert.version())
+      continue;
     AlertEntry entry;
-    if (auto it = entries_.find(key); it != entries_.end()) {
-      if (it->second.alert().version() >= alert.version()) continue;
-      entry = it->second;
+    if (current != nullptr) {
+      entry = *current;
     } else {
-      entry.set_id(last_id_ + 1);
-      entry.set_received_at_unix_ms(absl::ToUnixMillis(absl::Now()));
+      entry.set_id(++next_id);
+      entry.set_received_at_unix_ms(now_ms);
     }
     *entry.mutable_alert() = alert;
-    RETURN_IF_ERROR(Put(key, std::move(entry)));
+    if (auto s = staged.find(key); s != staged.end()) {
+      changes[s->second].second = std::move(entry);
+    } else {
+      staged[key] = changes.size();
+      changes.emplace_back(std::move(key), std::move(entry));
+    }
   }
-  return absl::OkStatus();
+  return Commit(std::move(changes));
 }
 
 absl::StatusOr<AlertEntry> CountyAlertBook::Review(uint64_t id,
@@ -146,13 +173,15 @@ absl::StatusOr<AlertEntry> CountyAlertBook::Review(uint64_t id,
   AlertEntry entry = entries_[key];
   entry.set_reviewed_by(by);
   entry.set_reviewed_at_unix_ms(absl::ToUnixMillis(absl::Now()));
-  RETURN_IF_ERROR(Put(key, std::move(entry)));
+  RETURN_IF_ERROR(Commit({{key, std::move(entry)}}));
   return entries_[key];
 }
 
 std::vector<AlertEntry> CountyAlertBook::ChangedAfter(uint64_t after_change,
-                                                      int64_t since) const {
+                                                      int64_t since,
+                                                      uint64_t* covered) const {
   absl::MutexLock lock(&mu_);
+  if (covered != nullptr) *covered = std::max(after_change, last_change_);
   std::vector<AlertEntry> out;
   for (auto it = by_change_.upper_bound(after_change); it != by_change_.end();
        ++it) {

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -46,9 +47,10 @@ class CountyAlertBook {
   absl::StatusOr<AlertEntry> Review(uint64_t id, const std::string& by);
 
   // Entries whose last change is after `after_change` and whose occurred_at is
-  // at least `since`, in change order.
-  std::vector<AlertEntry> ChangedAfter(uint64_t after_change,
-                                       int64_t since) const;
+  // at least `since`, in change order. *covered (if not null) is set to the
+  // newest change the scan saw, matching or not: the next call's after_change.
+  std::vector<AlertEntry> ChangedAfter(uint64_t after_change, int64_t since,
+                                       uint64_t* covered = nullptr) const;
   // The newest change so far (0 when empty).
   uint64_t last_change() const;
   // Blocks until a change after `after_change` exists, Close(), or `timeout`.
@@ -61,8 +63,9 @@ class CountyAlertBook {
  private:
   explicit CountyAlertBook(Store* store);
   absl::Status Load();
-  // Writes `entry` (with the next change number) and indexes it.
-  absl::Status Put(const std::string& key, AlertEntry entry)
+  // Gives each entry the next change number, writes them all in one synced
+  // batch, then indexes them.
+  absl::Status Commit(std::vector<std::pair<std::string, AlertEntry>> changes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* store_;

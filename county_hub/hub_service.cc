@@ -54,15 +54,15 @@ grpc::Status HubService::WatchAlerts(grpc::ServerContext* context,
   uint64_t cursor = 0;
   bool caught_up = false;
   while (!context->IsCancelled()) {
-    for (AlertEntry& entry : alerts_->ChangedAfter(cursor, request->since())) {
-      cursor = std::max(cursor, entry.change());
+    uint64_t covered = cursor;
+    for (AlertEntry& entry :
+         alerts_->ChangedAfter(cursor, request->since(), &covered)) {
       entry.set_village_name(orgs_->Name(entry.alert().village_id()));
       AlertEvent event;
       *event.mutable_entry() = std::move(entry);
       if (!writer->Write(event)) return grpc::Status::OK;
     }
-    // ChangedAfter skips entries outside `since`; move past them too.
-    cursor = std::max(cursor, alerts_->last_change());
+    cursor = covered;  // past the entries outside `since` too
     if (!caught_up) {
       caught_up = true;
       AlertEvent event;

@@ -69,8 +69,9 @@ class RecordIntake {
                           std::vector<SeqRecord>* out) const;
   // The township has alerted these urgent seqs: drop them from the queue.
   absl::Status AcknowledgeUrgent(const std::vector<uint64_t>& seqs);
-  // Called (outside any lock) after every Submit that accepted a row, so a
-  // sender can wake up at once. Set before the uploader starts.
+  // Called after every Submit that accepted a row, so a sender can wake up at
+  // once. It runs while Submits are still serialized, so it must be quick and
+  // must not call Submit. Set before the uploader starts.
   void SetOnAccepted(std::function<void()> on_accepted);
 
   const std::string& village_id() const { return options_.village_id; }
