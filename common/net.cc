@@ -4,6 +4,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "grpcpp/alarm.h"
 
 ABSL_FLAG(bool, insecure, false,
           "Use plaintext gRPC (tests and demos on loopback only). Without it, "
@@ -83,6 +86,23 @@ grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
                       std::string(status.message()));
+}
+
+bool ReadWithin(grpc::ServerContext* context, absl::Duration timeout,
+                const std::function<bool()>& read) {
+  // The callback runs exactly once (fired, or cancelled below) and is waited
+  // for, so it never outlives `context`.
+  absl::Notification done;
+  grpc::Alarm alarm;
+  alarm.Set(absl::ToChronoTime(absl::Now() + timeout),
+            [context, &done](bool fired) {
+              if (fired) context->TryCancel();
+              done.Notify();
+            });
+  bool ok = read();
+  alarm.Cancel();
+  done.WaitForNotification();
+  return ok;
 }
 
 absl::Status FromGrpc(const grpc::Status& status) {

@@ -11,6 +11,7 @@
 #ifndef SANJI_COMMON_NET_H_
 #define SANJI_COMMON_NET_H_
 
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -45,6 +46,20 @@ absl::Status WaitConnected(grpc::Channel* channel, absl::Duration timeout,
 
 grpc::Status ToGrpc(const absl::Status& status);
 absl::Status FromGrpc(const grpc::Status& status);
+
+// How long a server waits for the first message (the hello) of a Sync or Push
+// stream. A client sends it at once. Without a limit, a peer that opens a
+// stream and stays silent holds a server thread for as long as its connection
+// lives: these streams have no deadline, and keepalive pings keep a live but
+// silent peer's connection open. After the hello a quiet stream is a normal
+// idle peer and stays open (keepalive ends it if the peer dies).
+inline constexpr absl::Duration kHelloTimeout = absl::Seconds(10);
+
+// Runs `read` (a blocking Read on the stream of `context`) and cancels the call
+// if it has not returned within `timeout`; returns what `read` returned. The
+// peer of a cancelled call sees CANCELLED.
+bool ReadWithin(grpc::ServerContext* context, absl::Duration timeout,
+                const std::function<bool()>& read);
 
 // Capped exponential backoff with full jitter (AWS architecture blog's "full
 // jitter"). Not thread-safe.

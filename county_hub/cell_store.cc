@@ -82,18 +82,31 @@ absl::StatusOr<std::unique_ptr<CountyCellStore>> CountyCellStore::Open(
   return cells;
 }
 
-absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
-                                         const CellBatch& batch) {
+absl::Status CountyCellStore::ValidateBatch(const std::string& township_id,
+                                            const CellBatch& batch) {
   for (const Cell& cell : batch.cells())
     RETURN_IF_ERROR(ValidateCell(cell, township_id));
+  return absl::OkStatus();
+}
+
+absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
+                                         const CellBatch& batch) {
+  RETURN_IF_ERROR(ValidateBatch(township_id, batch));
   absl::MutexLock lock(&mu_);
   rocksdb::WriteBatch write;
   uint64_t max_version = 0;
   uint64_t added = 0;  // cells the county did not have
   std::set<std::string> fresh;
+  std::map<std::string, uint64_t> written;  // key -> version put in `write`
   for (const Cell& cell : batch.cells()) {
     std::string key =
         EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
+    // A batch may carry one cell twice: the store does not see this batch's
+    // own writes yet, so compare with them too.
+    if (auto w = written.find(key);
+        w != written.end() && w->second >= cell.version()) {
+      continue;
+    }
     ASSIGN_OR_RETURN(std::optional<std::string> current,
                      store_->Get(cells(), key));
     CellValue stored;
@@ -104,6 +117,7 @@ absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
     if (!current.has_value() && fresh.insert(key).second) ++added;
     write.Put(cells(), key,
               EncodeCellValue(CellValue{cell.value(), cell.version()}));
+    written[key] = cell.version();
     max_version = std::max(max_version, cell.version());
   }
   RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));

@@ -28,6 +28,10 @@ class CountyCellStore {
       rocksdb::Env* env = nullptr);
   absl::Status ApplyBatch(const std::string& township_id,
                           const CellBatch& batch);
+  // The check ApplyBatch makes on every cell of `batch`, for callers that must
+  // refuse a whole batch before storing any other part of it (its alerts).
+  static absl::Status ValidateBatch(const std::string& township_id,
+                                    const CellBatch& batch);
   void FillStatus(HubStatus* status) const;
 
   const Store* store() const { return store_.get(); }

@@ -9,10 +9,13 @@
 namespace sanji {
 
 grpc::Status HubService::Push(
-    grpc::ServerContext*,
+    grpc::ServerContext* context,
     grpc::ServerReaderWriter<RollupDown, RollupUp>* stream) {
   RollupUp up;
-  if (!stream->Read(&up)) return grpc::Status::OK;
+  // A peer that never says hello must not hold this thread (kHelloTimeout).
+  if (!ReadWithin(context, kHelloTimeout, [&] { return stream->Read(&up); })) {
+    return grpc::Status::OK;
+  }
   if (!up.has_hello()) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
@@ -39,7 +42,10 @@ grpc::Status HubService::Push(
     }
     // Alerts first and separately durable: a crash between the two writes
     // leaves the batch unacknowledged, and its resend changes nothing twice.
-    absl::Status s = alerts_->Apply(township, up.batch().alerts());
+    // Every cell is checked before the alerts are stored, so that a batch
+    // refused for one bad cell stores nothing at all.
+    absl::Status s = CountyCellStore::ValidateBatch(township, up.batch());
+    if (s.ok()) s = alerts_->Apply(township, up.batch().alerts());
     if (s.ok()) s = cells_->ApplyBatch(township, up.batch());
     if (!s.ok()) return ToGrpc(s);
     down.set_acked_batch_id(up.batch().batch_id());

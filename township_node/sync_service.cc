@@ -20,6 +20,10 @@ bool IsVillageOf(const std::string& village, const std::string& township) {
 
 grpc::Status SyncService::CheckVillage(const std::string& village) const {
   if (IsVillageOf(village, township_id_)) return grpc::Status::OK;
+  if (village.empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "no village_id: name the 12-digit village code");
+  }
   return grpc::Status(
       grpc::StatusCode::PERMISSION_DENIED,
       absl::StrCat("village '", village, "' does not belong to township ",
@@ -29,10 +33,14 @@ grpc::Status SyncService::CheckVillage(const std::string& village) const {
 }
 
 grpc::Status SyncService::Sync(
-    grpc::ServerContext*,
+    grpc::ServerContext* context,
     grpc::ServerReaderWriter<TownshipMessage, VillageMessage>* stream) {
   VillageMessage message;
-  if (!stream->Read(&message)) return grpc::Status::OK;
+  // A peer that never says hello must not hold this thread (kHelloTimeout).
+  if (!ReadWithin(context, kHelloTimeout,
+                  [&] { return stream->Read(&message); })) {
+    return grpc::Status::OK;
+  }
   if (!message.has_hello()) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
