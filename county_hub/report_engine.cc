@@ -165,18 +165,20 @@ absl::StatusOr<Selection> Select(const std::vector<std::string>& requested,
   return sel;
 }
 
-// The numbers of one organisation (or one village) for one report.
+// The numbers of one organisation (or one village) for one report. Sums of
+// cells are 128-bit: cell values come from the townships as any int64, and
+// adding many of them must not overflow.
 struct Totals {
   explicit Totals(size_t n) : value(n, 0), den(n, 0), defined(n, 0) {}
   // Cell indicators: their value. Averages and rates: the numerator.
-  std::vector<int64_t> value;
+  std::vector<__int128> value;
   // Averages and rates: the denominator, and whether it is known at all.
-  std::vector<int64_t> den;
+  std::vector<__int128> den;
   std::vector<char> defined;
   // Breakdown code -> sum over the period.
-  std::map<std::string, int64_t, std::less<>> breakdown;
+  std::map<std::string, __int128, std::less<>> breakdown;
   // health_records_created from Jan 1 of the period's year to its last day.
-  int64_t records_ytd = 0;
+  __int128 records_ytd = 0;
 
   void Add(const Totals& other) {
     for (size_t i = 0; i < value.size(); ++i) {
@@ -230,7 +232,7 @@ std::string FormatValue(const IndicatorDef& def, const Totals& t, size_t i) {
     case IndicatorType::kCount:
     case IndicatorType::kSum:
     case IndicatorType::kDistinct:
-      return absl::StrCat(t.value[i]);
+      return Int128ToString(t.value[i]);
     case IndicatorType::kSumYuan:
       return Hundredths(t.value[i]);
     case IndicatorType::kAverageYuan:
@@ -439,7 +441,7 @@ absl::StatusOr<std::vector<ReportRow>> ReportEngine::Rows(
         target.append(ytd ? year_first : first);
         it->Seek(target);
         target.resize(group_len);
-        int64_t sum = 0, sum_ytd = 0;
+        __int128 sum = 0, sum_ytd = 0;
         in_group = false;
         for (; it->Valid(); it->Next()) {
           absl::string_view k = View(it->key());
@@ -549,7 +551,7 @@ absl::StatusOr<std::vector<ReportRow>> ReportEngine::Rows(
                                  b->first.substr(parent_dot.size()), ")");
         }
         rows.push_back(ReportRow{period_key, level_name, id, org_name, b->first,
-                                 name_zh, absl::StrCat(b->second)});
+                                 name_zh, Int128ToString(b->second)});
       }
     }
   }
