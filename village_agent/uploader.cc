@@ -80,6 +80,10 @@ absl::Status Uploader::SendUrgent(uint64_t* urgent_sent) {
 absl::Status Uploader::RunStream(grpc::ClientContext* context,
                                  bool* progressed) {
   TownshipSync::Stub stub(channel_);
+  // Wait for the link rather than fail fast while gRPC is between connect
+  // attempts: then a connect-backoff reset (an urgent report arrived) lets the
+  // stream start the moment the township answers. Stop() cancels the wait.
+  context->set_wait_for_ready(true);
   std::unique_ptr<grpc::ClientReaderWriter<VillageMessage, TownshipMessage>>
       stream = stub.Sync(context);
 
