@@ -74,6 +74,16 @@ std::shared_ptr<grpc::Channel> ConnectOrExit(const std::string& target,
   return channel;
 }
 
+void CallStatusOrExit(
+    const std::function<grpc::Status(grpc::ClientContext*)>& call,
+    const google::protobuf::Message& reply, const std::string& format) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  grpc::Status s = call(&context);
+  if (!s.ok()) ExitFailure(absl::StrCat("status failed: ", s.error_message()));
+  PrintStatusOrExit(reply, format);
+}
+
 void PrintStatusOrExit(const google::protobuf::Message& message,
                        const std::string& format) {
   if (format == "json") {

@@ -30,6 +30,13 @@ std::shared_ptr<grpc::Channel> ConnectOrExit(const std::string& target,
                                              const char* program,
                                              const char* flag);
 
+// The `status` subcommand's call: runs `call` (a unary Status call made on the
+// context it is given) with a 30 s deadline, exits 1 with the reason if it
+// fails, and prints `reply` (what the call filled) as PrintStatusOrExit does.
+void CallStatusOrExit(
+    const std::function<grpc::Status(grpc::ClientContext*)>& call,
+    const google::protobuf::Message& reply, const std::string& format);
+
 // Prints `message` as `key: value` lines (format "text") or JSON ("json");
 // exits 2 otherwise.
 void PrintStatusOrExit(const google::protobuf::Message& message,

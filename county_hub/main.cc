@@ -145,12 +145,12 @@ int Report() {
 
 int Status() {
   auto stub = ConnectHub();
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
   HubStatus status;
-  grpc::Status s = stub->Status(&context, HubStatusRequest(), &status);
-  if (!s.ok()) ExitFailure(absl::StrCat("status failed: ", s.error_message()));
-  PrintStatusOrExit(status, absl::GetFlag(FLAGS_format));
+  CallStatusOrExit(
+      [&](grpc::ClientContext* c) {
+        return stub->Status(c, HubStatusRequest(), &status);
+      },
+      status, absl::GetFlag(FLAGS_format));
   return 0;
 }
 

@@ -83,12 +83,12 @@ int Serve() {
 int Status() {
   auto stub = TownshipSync::NewStub(
       ConnectOrExit(absl::GetFlag(FLAGS_node), "township_node", "node"));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   TownshipStatus status;
-  grpc::Status s = stub->Status(&context, StatusRequest(), &status);
-  if (!s.ok()) ExitFailure(absl::StrCat("status failed: ", s.error_message()));
-  PrintStatusOrExit(status, absl::GetFlag(FLAGS_format));
+  CallStatusOrExit(
+      [&](grpc::ClientContext* c) {
+        return stub->Status(c, StatusRequest(), &status);
+      },
+      status, absl::GetFlag(FLAGS_format));
   return 0;
 }
 

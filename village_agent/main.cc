@@ -182,12 +182,12 @@ int Import(const std::vector<std::string>& files) {
 
 int Status() {
   std::unique_ptr<VillageIntake::Stub> stub = ConnectAgent();
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   AgentStatus status;
-  grpc::Status s = stub->Status(&context, StatusRequest(), &status);
-  if (!s.ok()) ExitFailure(absl::StrCat("status failed: ", s.error_message()));
-  PrintStatusOrExit(status, absl::GetFlag(FLAGS_format));
+  CallStatusOrExit(
+      [&](grpc::ClientContext* c) {
+        return stub->Status(c, StatusRequest(), &status);
+      },
+      status, absl::GetFlag(FLAGS_format));
   return 0;
 }
 
