@@ -36,6 +36,7 @@ void ReconnectLoop::SetLinkState(const std::string& state) {
 void ReconnectLoop::MarkAcknowledged() {
   absl::MutexLock lock(&mu_);
   last_ack_unix_ms_ = absl::ToUnixMillis(absl::Now());
+  last_error_.clear();
 }
 
 void ReconnectLoop::Read(std::string* link_state, int64_t* last_ack_unix_ms,

@@ -39,7 +39,9 @@ class ReconnectLoop {
 
   bool stopping() const;
   void SetLinkState(const std::string& state);
-  void MarkAcknowledged();  // records "now" as the last acknowledgement
+  // Records "now" as the last acknowledgement and clears the last error: the
+  // link works again, so an old reason would only mislead whoever reads it.
+  void MarkAcknowledged();
   void Read(std::string* link_state, int64_t* last_ack_unix_ms,
             std::string* last_error) const;
 

@@ -42,12 +42,14 @@ absl::Status Forwarder::RunStream(grpc::ClientContext* context,
   CountyHub::Stub stub(channel_);
   auto stream = stub.Push(context);
   absl::Status result;
+  // A failed Write or Read means the call is over: the county refused (a
+  // full disk, an invalid batch) or the link broke, and Finish() says which.
+  bool call_over = false;
   RollupUp hello;
   hello.mutable_hello()->set_township_id(township_id_);
   RollupDown down;
   if (!stream->Write(hello) || !stream->Read(&down)) {
-    result = absl::UnavailableError(
-        absl::StrCat("county ", county_, " unreachable"));
+    call_over = true;
   } else {
     loop_.SetLinkState("connected");
     uint64_t batch_id = 0;
@@ -69,7 +71,10 @@ absl::Status Forwarder::RunStream(grpc::ClientContext* context,
       up.mutable_batch()->set_batch_id(++batch_id);
       for (const Alert& a : alerts) *up.mutable_batch()->add_alerts() = a;
       for (const Cell& c : cells) *up.mutable_batch()->add_cells() = c;
-      if (!stream->Write(up) || !stream->Read(&down)) break;
+      if (!stream->Write(up) || !stream->Read(&down)) {
+        call_over = true;
+        break;
+      }
       if (down.acked_batch_id() != batch_id) {
         result = absl::InternalError(absl::StrCat("county acknowledged batch ",
                                                   down.acked_batch_id(),
@@ -83,13 +88,19 @@ absl::Status Forwarder::RunStream(grpc::ClientContext* context,
       loop_.MarkAcknowledged();
     }
   }
-  context->TryCancel();
+  // Cancelling an ended call would replace the county's reason with
+  // CANCELLED; cancel only a live stream we stop for reasons of our own.
+  if (!call_over) context->TryCancel();
   grpc::Status finish = stream->Finish();
   if (!result.ok()) return result;
   if (!finish.ok() && finish.error_code() != grpc::StatusCode::CANCELLED) {
     return absl::UnavailableError(
         absl::StrCat("rollup stream to county ", county_,
                      " ended: ", finish.error_message()));
+  }
+  if (call_over) {
+    return absl::UnavailableError(
+        absl::StrCat("county ", county_, " closed the rollup stream"));
   }
   return absl::OkStatus();
 }

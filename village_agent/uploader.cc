@@ -132,6 +132,7 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
   uint64_t sent_seq = welcome.watermark();
   uint64_t urgent_sent = 0;  // each connection resends every queued report
   absl::Status result;
+  bool write_failed = false;
   while (!loop_.stopping()) {
     result = SendUrgent(&urgent_sent);
     if (!result.ok()) break;
@@ -157,9 +158,22 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
     sent_seq = records.back().seq();
     for (SeqRecord& r : records)
       *message.mutable_batch()->add_records() = std::move(r);
-    if (!stream->Write(message)) break;
+    if (!stream->Write(message)) {
+      write_failed = true;
+      break;
+    }
   }
-  context->TryCancel();
+  {
+    // When the township ended the stream (a refusal: a full disk, a gap) or
+    // the link broke, the reader sees the end by itself, and cancelling would
+    // replace the township's reason with CANCELLED. Cancel only a stream we
+    // stop for reasons of our own (shutdown, a local error such as our own
+    // disk being full); Finish() would wait for the township forever.
+    absl::MutexLock lock(&wake_mu_);
+    const bool ended_by_township =
+        (broken && reader_status.ok()) || write_failed;
+    if (!ended_by_township) context->TryCancel();
+  }
   reader.join();
   grpc::Status finish = stream->Finish();
   if (!reader_status.ok()) return reader_status;

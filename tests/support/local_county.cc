@@ -97,36 +97,62 @@ std::string LocalCounty::township_addr(const std::string& township_id) const {
   return Addr(ports_.at(township_id));
 }
 
+std::string LocalCounty::data_dir(const std::string& org_id) const {
+  if (auto it = data_dirs_.find(org_id); it != data_dirs_.end())
+    return it->second;
+  if (org_id == county_id_) return dir_ + "/hub";
+  return absl::StrCat(dir_, org_id.size() == 9 ? "/town" : "/agent", org_id);
+}
+
+void LocalCounty::set_data_dir(const std::string& org_id, std::string path) {
+  data_dirs_[org_id] = std::move(path);
+}
+
+void LocalCounty::set_extra_flags(const std::string& org_id,
+                                  std::vector<std::string> flags) {
+  extra_flags_[org_id] = std::move(flags);
+}
+
 absl::Status LocalCounty::StartHub() {
-  absl::Status s = hub_.Start(
-      BinaryPath("county_hub"),
-      {"serve", "--county_id=" + county_id_, "--data_dir=" + dir_ + "/hub",
-       "--listen=" + hub_addr(), "--insecure"},
-      dir_ + "/hub.log");
+  absl::Status s = hub_.Start(BinaryPath("county_hub"),
+                              {"serve", "--county_id=" + county_id_,
+                               "--data_dir=" + data_dir(county_id_),
+                               "--listen=" + hub_addr(), "--insecure"},
+                              dir_ + "/hub.log");
   if (!s.ok()) return s;
   return WaitServing("county_hub", "--hub=", hub_addr(), hub_);
 }
 
 absl::Status LocalCounty::StartTownship(const std::string& id) {
   ChildProcess& child = *townships_.at(id);
-  absl::Status s = child.Start(
-      BinaryPath("township_node"),
-      {"serve", "--township_id=" + id, "--data_dir=" + dir_ + "/town" + id,
-       "--listen=" + township_addr(id),
-       "--county=" + Addr(township_links_.at(id)->port()), "--insecure"},
-      dir_ + "/town" + id + ".log");
+  std::vector<std::string> args = {
+      "serve",
+      "--township_id=" + id,
+      "--data_dir=" + data_dir(id),
+      "--listen=" + township_addr(id),
+      "--county=" + Addr(township_links_.at(id)->port()),
+      "--insecure"};
+  if (auto it = extra_flags_.find(id); it != extra_flags_.end())
+    args.insert(args.end(), it->second.begin(), it->second.end());
+  absl::Status s = child.Start(BinaryPath("township_node"), args,
+                               dir_ + "/town" + id + ".log");
   if (!s.ok()) return s;
   return WaitServing("township_node", "--node=", township_addr(id), child);
 }
 
 absl::Status LocalCounty::StartAgent(const std::string& id) {
   ChildProcess& child = *agents_.at(id);
-  absl::Status s = child.Start(
-      BinaryPath("village_agent"),
-      {"serve", "--village_id=" + id, "--data_dir=" + dir_ + "/agent" + id,
-       "--township=" + Addr(village_links_.at(id)->port()),
-       "--listen=" + agent_addr(id), "--insecure"},
-      dir_ + "/agent" + id + ".log");
+  std::vector<std::string> args = {
+      "serve",
+      "--village_id=" + id,
+      "--data_dir=" + data_dir(id),
+      "--township=" + Addr(village_links_.at(id)->port()),
+      "--listen=" + agent_addr(id),
+      "--insecure"};
+  if (auto it = extra_flags_.find(id); it != extra_flags_.end())
+    args.insert(args.end(), it->second.begin(), it->second.end());
+  absl::Status s = child.Start(BinaryPath("village_agent"), args,
+                               dir_ + "/agent" + id + ".log");
   if (!s.ok()) return s;
   return WaitServing("village_agent", "--agent=", agent_addr(id), child);
 }

@@ -68,6 +68,14 @@ class LocalCounty {
   std::string agent_addr(const std::string& village_id) const;
   std::string township_addr(const std::string& township_id) const;
 
+  // A process's data directory (default: DIR/agentID, DIR/townID, DIR/hub).
+  // Set before its start, e.g. to put it on a file system of its own.
+  std::string data_dir(const std::string& org_id) const;
+  void set_data_dir(const std::string& org_id, std::string path);
+  // Flags added to a township's or village's `serve` command line.
+  void set_extra_flags(const std::string& org_id,
+                       std::vector<std::string> flags);
+
   // `village_agent import` of `files` into the village's agent.
   CommandResult Import(const std::string& village_id,
                        const std::vector<std::string>& files) const;
@@ -91,6 +99,8 @@ class LocalCounty {
   std::vector<std::string> township_ids_;
   int hub_port_ = 0;
   std::map<std::string, int> ports_;  // township or village id -> its port
+  std::map<std::string, std::string> data_dirs_;  // overrides, by org id
+  std::map<std::string, std::vector<std::string>> extra_flags_;
   ChildProcess hub_;
   std::map<std::string, std::unique_ptr<ChildProcess>> townships_;
   std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
