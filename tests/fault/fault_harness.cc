@@ -13,8 +13,17 @@
 //      every 2 s): SIGKILL and restart of a village agent (most of them aimed
 //      at an import in progress), a township or the hub; SIGSTOP then SIGCONT
 //      after a random pause; on a random link: Cut for N s then Heal, added
-//      latency, a bandwidth cap, Stall/Resume, ResetAll, TruncateAfter. Each
-//      fault and its end is logged with its time (stderr and faults.log);
+//      latency, a bandwidth cap, Stall/Resume, ResetAll, TruncateAfter; now
+//      and then an agent killed and its data directory deleted (it restarts
+//      empty, under a new epoch, and its importer re-imports every chunk
+//      acknowledged so far, as a clinic restoring from its source files
+//      would); and a full disk: one village and one township keep their data
+//      on a 512 MiB tmpfs of their own (tests/support/small_disk.h; needs
+//      root, else these faults are skipped and the run says so) that a fault
+//      fills to 0-1 MB free (the village, run with --min_free_disk_mb=0 so
+//      that RocksDB itself hits ENOSPC) or 0-20 MB free (the township, which
+//      keeps its 16 MB margin) for 2-20 s. Each fault and its end is logged
+//      with its time (stderr and faults.log);
 //   3. heals everything (all links healed and unlimited, every process
 //      running), finishes the imports and waits (bounded by
 //      --converge_timeout) until no agent and no township has anything
@@ -24,13 +33,18 @@
 //      (tests/support/oracle.h);
 //   5. prints ONE summary line and exits 0 only on PASS, e.g.
 //        fault_harness seed=123 duration=120s processes_killed=14 pauses=5
-//        link_faults=37 records_acknowledged=100000 lost=0 duplicated=0
-//        unexpected=0 cells_matched=4212/4212 alerts_matched=87/87
-//        import_retries=3 imports_interrupted=1 crashes=0
-//        converge_seconds=6.3 result=PASS
-//      (import_retries: import attempts that failed and were retried;
-//      imports_interrupted: those that had reached the agent and lost it
-//      mid-import; crashes: product processes that exited on their own).
+//        link_faults=37 data_wipes=1 disk_faults=6 disk_faults_felt=2
+//        records_acknowledged=100000 lost=0 duplicated=0 unexpected=0
+//        cells_matched=4212/4212 alerts_matched=87/87 import_retries=3
+//        imports_interrupted=1 imports_refused_disk_full=1
+//        rows_restored=2500 crashes=0 converge_seconds=6.3 result=PASS
+//      (processes_killed includes the wipes; disk_faults_felt: full disks
+//      that refused work while full, seen as an import refused at the
+//      village or as "disk nearly full" in the status of the township's
+//      villages; import_retries: import attempts that failed and were
+//      retried; imports_interrupted: those that had reached the agent and
+//      lost it mid-import; rows_restored: rows re-imported after wipes;
+//      crashes: product processes that exited on their own).
 //      On FAIL it prints the reasons and the differing cells (first 20;
 //      all of them in differences.txt) and keeps the data directory (whose
 //      path it prints; every process log and faults.log are there).
@@ -45,15 +59,17 @@
 // A long soak, e.g. before a release: 30 min of faults (about 900 of them),
 // with the records scaled up to keep a steady stream of imports:
 //   tests/fault/run.sh --duration=1800 --records=500000 --converge_timeout=600
-// Other flags: --keep_dir keeps the data directory on PASS too; --verbose logs
-// every import; --print_schedule prints the seed's planned faults and exits;
-// --selftest_corrupt_truth checks the checker (moves one record in the truth:
-// the run must FAIL with lost=1 duplicated=1).
+// Other flags: --full_disk=false leaves out the small disks; --keep_dir keeps
+// the data directory on PASS too (the small disks' data as disk-ORG.kept);
+// --verbose logs every import; --print_schedule prints the seed's planned
+// faults and exits; --selftest_corrupt_truth checks the checker (moves one
+// record in the truth: the run must FAIL with lost=1 duplicated=1).
 //
 // Determinism: ONE std::mt19937_64 seeded by --seed (printed at start; a
 // random one when not given) draws every random choice, up front and in a
 // fixed order: the workload (records, chunking, voids, re-imports, when each
-// chunk is imported) and then the fault schedule (which fault, when, for how
+// chunk is imported), the village and township on small disks, and then the
+// fault schedule (which fault, when, for how
 // long, on which process or link). Rerunning with the same --seed and the same
 // --records/--duration/--townships/--villages_per_township replays exactly the
 // same workload and the same planned schedule. What cannot be replayed is the
@@ -89,7 +105,11 @@
 // the agents themselves are checked: a re-import of an acknowledged chunk must
 // come back all "duplicate" (anything accepted again was forgotten = lost at
 // the agent), and the rows a chunk's attempts accepted must add up to at most
-// its size.
+// its size. A wipe resets both checks for that agent (it is meant to forget):
+// what it had acknowledged but not yet synced is lost at the village until
+// the clinic re-imports it, so the truth stays every acknowledged row, and the
+// township must recognise the re-imported rows it already has (same
+// record_id, same content, new epoch) as duplicates, voids included.
 //
 // A record counts as acknowledged only when `village_agent import` of its
 // chunk exited 0 with accepted + duplicate = rows and rejected = 0. An import
@@ -144,6 +164,7 @@
 #include "tests/support/oracle.h"
 #include "tests/support/process.h"
 #include "tests/support/report_csv.h"
+#include "tests/support/small_disk.h"
 #include "tests/support/tcp_proxy.h"
 
 ABSL_FLAG(std::string, seed, "",
@@ -168,6 +189,10 @@ ABSL_FLAG(bool, print_schedule, false,
           "Print the planned fault schedule of this seed and exit.");
 ABSL_FLAG(bool, keep_dir, false,
           "Keep the data directory even on PASS (it is always kept on FAIL).");
+ABSL_FLAG(bool, full_disk, true,
+          "Put one village's and one township's data directory on a tmpfs of "
+          "their own and fill it now and then (needs root to mount; without "
+          "it the run goes on without these faults and says so).");
 
 namespace sanji::fault {
 namespace {
@@ -178,6 +203,7 @@ using test_support::LocalCounty;
 using test_support::OracleValues;
 using test_support::OrgLevel;
 using test_support::ReportCsv;
+using test_support::SmallDisk;
 using test_support::TcpProxy;
 using test_support::VillageRecords;
 using test_support::WaitFor;
@@ -698,6 +724,9 @@ struct ImportProbe {
   // CLI and connect), and the latest estimate of the time per row after that.
   std::atomic<int64_t> min_ns{0};
   std::atomic<int64_t> per_row_ns{0};
+  // Times the fault runner wiped the agent's data directory; the importer
+  // then restores every acknowledged chunk before going on.
+  std::atomic<int> wipes{0};
 
   // When to kill the agent to hit the import started last at `fraction` of
   // its Submits (0: as it connects; 1: as it finishes).
@@ -741,47 +770,146 @@ std::string OneLine(std::string s) {
   return s;
 }
 
+// Whether a product's error text says that a disk is (nearly) full.
+bool SaysDiskFull(const std::string& text) {
+  return absl::StrContains(text, "disk is full") ||
+         absl::StrContains(text, "disk nearly full");
+}
+
+// What the importers report for the summary line.
+struct ImportCounters {
+  std::atomic<int64_t> retries{0};        // failed attempts, retried
+  std::atomic<int64_t> interrupted{0};    // of those, cut mid-import
+  std::atomic<int64_t> disk_full{0};      // of those, refused for a full disk
+  std::atomic<int64_t> restored_rows{0};  // rows re-imported after wipes
+};
+
+struct ImportAttempt {
+  CommandResult result;
+  std::optional<ImportSummary> summary;
+  bool Complete(int rows) const {
+    return result.exit_code == 0 && summary.has_value() &&
+           summary->rejected == 0 &&
+           summary->accepted + summary->duplicate ==
+               static_cast<uint64_t>(rows);
+  }
+};
+
+// One `village_agent import` of `chunk`, observed by `probe`.
+ImportAttempt ImportOnce(const LocalCounty& county, const std::string& village,
+                         const Chunk& chunk, ImportProbe* probe) {
+  const absl::Time import_start = absl::Now();
+  probe->last_start_ns = absl::ToUnixNanos(import_start);
+  probe->rows = chunk.rows;
+  ++probe->started;
+  ImportAttempt a;
+  a.result = county.Import(village, {chunk.path});
+  if (a.result.exit_code == 0) {
+    probe->Observe(chunk.rows,
+                   absl::ToInt64Nanoseconds(absl::Now() - import_start));
+  }
+  if (absl::GetFlag(FLAGS_verbose)) {
+    Log(absl::StrFormat(
+        "village %s chunk %d (%d rows, planned t=%.2fs): import took %.0f ms, "
+        "exit %d: %s",
+        village, chunk.number, chunk.rows, chunk.at,
+        absl::ToDoubleMilliseconds(absl::Now() - import_start),
+        a.result.exit_code, OneLine(a.result.output)));
+  }
+  a.summary = ParseSummary(a.result.output);
+  return a;
+}
+
+// Counts and logs a failed attempt, then waits a little before the retry.
+void NoteFailedAttempt(const std::string& what, int attempt,
+                       const CommandResult& r, ImportCounters* counters) {
+  ++counters->retries;
+  // The CLI had reached the agent and lost it mid-import.
+  if (absl::StrContains(r.errors, "rows before that line are stored")) {
+    ++counters->interrupted;
+  }
+  if (SaysDiskFull(r.errors)) ++counters->disk_full;
+  Log(absl::StrCat(
+      what, ": import attempt ", attempt, " failed (exit ", r.exit_code,
+      "): ", OneLine(r.errors.empty() ? r.output : r.errors), "; retrying"));
+  absl::SleepFor(absl::Milliseconds(300));
+}
+
 // Imports one village's chunks in order, each at its planned time, retrying
-// until the agent acknowledges it (or `stop` is set).
+// until the agent acknowledges it (or `stop` is set). After a wipe of the
+// agent's data directory it first re-imports every chunk acknowledged so far,
+// in order, as a clinic restoring from its source files would; it keeps
+// watching for wipes until `faults_over`.
 void ImportVillage(const LocalCounty& county, VillagePlan* plan,
                    ImportProbe* probe, absl::Time phase_start,
-                   const std::atomic<bool>* stop, std::atomic<int64_t>* retries,
-                   std::atomic<int64_t>* interrupted) {
+                   const std::atomic<bool>* stop,
+                   const std::atomic<bool>* faults_over,
+                   ImportCounters* counters) {
+  int seen_wipes = 0;
+  // Returns true if it restored (the agent forgot everything before).
+  auto restore_if_wiped = [&]() -> bool {
+    bool restored = false;
+    while (probe->wipes.load() != seen_wipes && !stop->load()) {
+      seen_wipes = probe->wipes.load();
+      restored = true;
+      int chunks = 0;
+      int64_t rows = 0;
+      for (const Chunk& c : plan->chunks) {
+        if (c.type != Chunk::kNew || !c.done) continue;
+        if (probe->wipes.load() != seen_wipes) break;  // wiped again
+        const std::string what = absl::StrFormat(
+            "village %s chunk %d (restore after a wipe)", plan->id, c.number);
+        for (int attempt = 1; !stop->load(); ++attempt) {
+          ImportAttempt a = ImportOnce(county, plan->id, c, probe);
+          if (a.Complete(c.rows)) break;
+          if (a.summary.has_value() && a.summary->rejected > 0) {
+            plan->problems.push_back(absl::StrCat(
+                what, ": valid rows rejected: ", OneLine(a.result.output)));
+            break;
+          }
+          NoteFailedAttempt(what, attempt, a.result, counters);
+        }
+        ++chunks;
+        rows += c.rows;
+      }
+      counters->restored_rows += rows;
+      Log(
+          absl::StrFormat("village %s: restored %d acknowledged chunks (%d "
+                          "rows) into the wiped agent",
+                          plan->id, chunks, rows));
+    }
+    return restored;
+  };
+
   for (Chunk& chunk : plan->chunks) {
     absl::Time when = phase_start + absl::Seconds(chunk.at);
     while (absl::Now() < when && !stop->load()) {
       absl::SleepFor(std::min(when - absl::Now(), absl::Milliseconds(200)));
     }
     while (!chunk.done && !stop->load()) {
+      // A wiped agent knows none of this chunk's earlier attempts.
+      if (restore_if_wiped()) chunk.accepted_total = 0;
       ++chunk.attempts;
-      const absl::Time import_start = absl::Now();
-      probe->last_start_ns = absl::ToUnixNanos(import_start);
-      probe->rows = chunk.rows;
-      ++probe->started;
-      CommandResult r = county.Import(plan->id, {chunk.path});
-      if (r.exit_code == 0) {
-        probe->Observe(chunk.rows,
-                       absl::ToInt64Nanoseconds(absl::Now() - import_start));
-      }
-      if (absl::GetFlag(FLAGS_verbose)) {
-        Log(absl::StrFormat(
-            "village %s chunk %d (%d rows, planned t=%.2fs): import took %.0f "
-            "ms, exit %d: %s",
-            plan->id, chunk.number, chunk.rows, chunk.at,
-            absl::ToDoubleMilliseconds(absl::Now() - import_start), r.exit_code,
-            OneLine(r.output)));
-      }
-      std::optional<ImportSummary> s = ParseSummary(r.output);
-      if (s.has_value()) chunk.accepted_total += s->accepted;
+      ImportAttempt a = ImportOnce(county, plan->id, chunk, probe);
       std::string what =
           absl::StrFormat("village %s chunk %d%s", plan->id, chunk.number,
                           chunk.type == Chunk::kReplay   ? " (re-import)"
                           : chunk.type == Chunk::kPoison ? " (refused rows)"
                                                          : "");
+      if (probe->wipes.load() != seen_wipes) {
+        // Wiped during the attempt: part of it may have gone to the old
+        // agent, part to the new. Restore, then do it again.
+        Log(absl::StrCat(what,
+                         ": the agent was wiped during the import; "
+                         "retrying after the restore"));
+        continue;
+      }
+      const CommandResult& r = a.result;
+      const std::optional<ImportSummary>& s = a.summary;
+      if (s.has_value()) chunk.accepted_total += s->accepted;
       switch (chunk.type) {
         case Chunk::kNew:
-          if (r.exit_code == 0 && s.has_value() && s->rejected == 0 &&
-              s->accepted + s->duplicate == static_cast<uint64_t>(chunk.rows)) {
+          if (a.Complete(chunk.rows)) {
             chunk.done = true;
           } else if (s.has_value() && s->rejected > 0) {
             // Generated rows are all valid (ParseFile checked them).
@@ -822,21 +950,16 @@ void ImportVillage(const LocalCounty& county, VillagePlan* plan,
           }
           break;
       }
-      if (!chunk.done) {
-        ++*retries;
-        // The CLI had reached the agent and lost it mid-import.
-        if (absl::StrContains(r.errors, "rows before that line are stored")) {
-          ++*interrupted;
-        }
-        Log(absl::StrCat(what, ": import attempt ", chunk.attempts,
-                         " failed (exit ", r.exit_code,
-                         "): ", OneLine(r.errors.empty() ? r.output : r.errors),
-                         "; retrying"));
-        absl::SleepFor(absl::Milliseconds(300));
-      }
+      if (!chunk.done) NoteFailedAttempt(what, chunk.attempts, r, counters);
     }
     if (stop->load() && !chunk.done) return;
   }
+  // Every chunk is in; a wipe may still come until the faults are over.
+  while (!faults_over->load() && !stop->load()) {
+    restore_if_wiped();
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  restore_if_wiped();
 }
 
 // ---------------------------------------------------------------------------
@@ -853,16 +976,19 @@ enum class FaultKind {
   kStall,
   kResetAll,
   kTruncate,
+  kWipeAgent,  // SIGKILL, delete the data directory, restart: a new epoch
+  kDiskFull,   // fill the tmpfs under a village's or township's data
 };
 
 struct Fault {
   FaultKind kind;
   double at = 0;        // planned start, seconds into the fault phase
   double duration = 0;  // until the end action (0: instant)
-  // kPause: "hub", "township" or "agent"; links: "village" or "township".
+  // kPause: "hub", "township" or "agent"; links: "village" or "township";
+  // kDiskFull: "agent" or "township".
   std::string target_type;
   std::string target;  // org id (empty for the hub)
-  int64_t param = 0;   // delay ms, bytes/s, truncate bytes
+  int64_t param = 0;   // delay ms, bytes/s, truncate bytes, free bytes left
   // A kill aimed at an import: at `at` it waits (up to 3 s) for the
   // village's next import to start, then kills the agent at `param` % of the
   // import's Submits, as estimated from the village's earlier imports
@@ -871,9 +997,12 @@ struct Fault {
 
   bool IsKill() const {
     return kind == FaultKind::kKillAgent || kind == FaultKind::kKillTownship ||
-           kind == FaultKind::kKillHub;
+           kind == FaultKind::kKillHub || kind == FaultKind::kWipeAgent;
   }
-  bool IsLink() const { return !IsKill() && kind != FaultKind::kPause; }
+  bool IsLink() const {
+    return !IsKill() && kind != FaultKind::kPause &&
+           kind != FaultKind::kDiskFull;
+  }
 
   std::string Describe() const {
     std::string who =
@@ -907,6 +1036,15 @@ struct Fault {
       case FaultKind::kTruncate:
         return absl::StrFormat("truncate connections of %s after %d bytes",
                                link, param);
+      case FaultKind::kWipeAgent:
+        return absl::StrFormat(
+            "SIGKILL %s, delete its data directory, restart after %.1fs (a new "
+            "epoch; the clinic then re-imports its files)",
+            who, duration);
+      case FaultKind::kDiskFull:
+        return absl::StrFormat(
+            "fill the disk of %s, leaving %d KiB free, for %.1fs", who,
+            param >> 10, duration);
     }
     return "?";
   }
@@ -922,11 +1060,15 @@ struct Fault {
 // hundred ms for a big file), so the estimate comes from the village's
 // earlier imports (ImportProbe). Some agents die in the middle of an import,
 // others just before it reached them or just after it answered.
+//
+// Full-disk faults hit `disk_village` or `disk_township`, the two whose data
+// directories get a small file system of their own.
 std::vector<Fault> MakeSchedule(
     Rng& rng, int duration, const std::vector<std::string>& villages,
     const std::vector<std::string>& townships,
     const std::map<std::string, std::vector<std::pair<double, int>>>&
-        import_times) {
+        import_times,
+    const std::string& disk_village, const std::string& disk_township) {
   std::vector<Fault> out;
   // "agent 6405..", "hub", "link village 6405..." -> [start, end] of faults.
   std::map<std::string, std::vector<std::pair<double, double>>> busy;
@@ -945,6 +1087,8 @@ std::vector<Fault> MakeSchedule(
       1.5,  // stall
       2,    // reset all
       2,    // truncate
+      0.4,  // wipe an agent's data directory
+      1.5,  // full disk
   };
   while (t < duration) {
     Fault f;
@@ -979,6 +1123,20 @@ std::vector<Fault> MakeSchedule(
       case FaultKind::kKillHub:
         f.target_type = "hub";
         f.duration = rng.Real(0, 5);
+        break;
+      case FaultKind::kWipeAgent:
+        f.target_type = "agent";
+        f.target = rng.Pick(villages);
+        f.duration = rng.Real(0, 3);
+        break;
+      case FaultKind::kDiskFull:
+        f.target_type = rng.Chance(0.5) ? "agent" : "township";
+        f.target = f.target_type == "agent" ? disk_village : disk_township;
+        f.duration = rng.Real(2, 20);
+        // The village runs with no free-space margin, so the fill leaves it
+        // next to nothing; the township's 16 MB margin refuses below that.
+        f.param = f.target_type == "agent" ? rng.Int(0, 1 << 20)
+                                           : rng.Int(0, 20 << 20);
         break;
       case FaultKind::kPause: {
         size_t k = rng.Weighted({6, 3, 1});
@@ -1036,13 +1194,25 @@ std::vector<Fault> MakeSchedule(
 // be started from it).
 class FaultRunner {
  public:
+  // `disks`: org id -> the small disk under its data directory.
   FaultRunner(LocalCounty* county, std::ofstream* log,
-              std::map<std::string, ImportProbe*> probes)
-      : county_(county), log_(log), probes_(std::move(probes)) {}
+              std::map<std::string, ImportProbe*> probes,
+              std::map<std::string, SmallDisk*> disks,
+              const ImportCounters* imports)
+      : county_(county),
+        log_(log),
+        probes_(std::move(probes)),
+        disks_(std::move(disks)),
+        imports_(imports) {}
 
   int processes_killed = 0;
   int pauses = 0;
   int link_faults = 0;
+  int data_wipes = 0;
+  int disk_faults = 0;
+  // Full disks that refused work while full: an import refused at the
+  // village, or the township's villages told so by the township.
+  int disk_faults_felt = 0;
   int crashes = 0;
   std::vector<std::string> problems;
 
@@ -1096,6 +1266,7 @@ class FaultRunner {
   void Heal(absl::Time phase_start) {
     for (const Fault* f : pending_ends_) End(*f, phase_start);
     pending_ends_.clear();
+    for (const auto& [org, disk] : disks_) disk->Free();
     for (const std::string& v : county_->villages())
       ClearLink(county_->village_link(v));
     for (const std::string& t : county_->townships())
@@ -1189,11 +1360,31 @@ class FaultRunner {
         Note(phase_start, "(no import started within 3 s)");
       }
     }
+    if (f.kind == FaultKind::kDiskFull) {
+      if (!disks_.count(f.target)) return;  // no tmpfs: said at the start
+      Note(phase_start, f.Describe());
+      ++disk_faults;
+      disk_refusals_before_ = imports_->disk_full.load();
+      if (absl::Status s = disks_.at(f.target)->Fill(f.param); !s.ok()) {
+        Log(std::string(s.message()));
+      }
+      return;
+    }
     Note(phase_start, f.Describe());
     if (f.IsKill()) {
       ++processes_killed;
       down_.insert(Key(f));
       Process(f).Kill();
+      if (f.kind == FaultKind::kWipeAgent) {
+        ++data_wipes;
+        std::error_code ec;
+        std::filesystem::remove_all(county_->data_dir(f.target), ec);
+        if (ec) {
+          problems.push_back(absl::StrCat("wiping ", f.target,
+                                          "'s data directory: ", ec.message()));
+        }
+        ++probes_.at(f.target)->wipes;  // before the new agent starts
+      }
       return;
     }
     if (f.kind == FaultKind::kPause) {
@@ -1229,6 +1420,30 @@ class FaultRunner {
   }
 
   void End(const Fault& f, absl::Time phase_start) {
+    if (f.kind == FaultKind::kDiskFull) {
+      if (!disks_.count(f.target)) return;
+      int refused = 0;
+      if (f.target_type == "township") {
+        for (const std::string& v : county_->villages()) {
+          if (v.substr(0, 9) == f.target &&
+              SaysDiskFull(county_->AgentStatus(v))) {
+            ++refused;
+          }
+        }
+      } else {
+        refused = static_cast<int>(imports_->disk_full.load() -
+                                   disk_refusals_before_);
+      }
+      if (refused > 0) ++disk_faults_felt;
+      Note(phase_start,
+           absl::StrCat("free the disk of ", Key(f), " (",
+                        f.target_type == "township"
+                            ? "villages told the disk is full: "
+                            : "imports refused for the full disk: ",
+                        refused, ")"));
+      disks_.at(f.target)->Free();
+      return;
+    }
     if (f.IsKill()) {
       Note(phase_start, absl::StrCat("restart ", Key(f)));
       const std::string key = Key(f);
@@ -1275,7 +1490,10 @@ class FaultRunner {
   LocalCounty* county_;
   std::ofstream* log_;
   std::map<std::string, ImportProbe*> probes_;  // village -> its importer
-  std::set<std::string> down_;                  // killed or stopped on purpose
+  std::map<std::string, SmallDisk*> disks_;     // org -> its small disk
+  const ImportCounters* imports_;
+  int64_t disk_refusals_before_ = 0;  // at the start of the disk fault
+  std::set<std::string> down_;        // killed or stopped on purpose
   std::vector<const Fault*> pending_ends_;
 };
 
@@ -1644,15 +1862,19 @@ int Main() {
                  std::string(s.message()).c_str());
     return 1;
   }
-  std::vector<Fault> schedule =
-      MakeSchedule(rng, duration, villages, townships, [&] {
+  const std::string disk_village = rng.Pick(villages);
+  const std::string disk_township = rng.Pick(townships);
+  std::vector<Fault> schedule = MakeSchedule(
+      rng, duration, villages, townships,
+      [&] {
         std::map<std::string, std::vector<std::pair<double, int>>> times;
         for (const VillagePlan& p : plans) {
           for (const Chunk& c : p.chunks)
             times[p.id].emplace_back(c.at, c.rows);
         }
         return times;
-      }());
+      }(),
+      disk_village, disk_township);
   if (absl::GetFlag(FLAGS_print_schedule)) {
     for (const Fault& f : schedule)
       std::printf("t=%.2fs %s\n", f.at, f.Describe().c_str());
@@ -1674,10 +1896,39 @@ int Main() {
   int64_t acknowledged = 0;
   double converge_seconds = -1;
   int processes_killed = 0, pauses = 0, link_faults = 0, crashes = 0;
-  std::atomic<int64_t> retries{0};
-  std::atomic<int64_t> interrupted{0};  // imports cut by an agent's death
+  int data_wipes = 0, disk_faults = 0, disk_faults_felt = 0;
+  ImportCounters counters;
+  // The full-disk faults' file systems: 512 MiB each, far more than the
+  // data needs, so the disks are full only when a fault fills them.
+  std::map<std::string, std::unique_ptr<SmallDisk>> small_disks;
+  std::map<std::string, SmallDisk*> disks;
+  std::string disks_skipped;
+  if (absl::GetFlag(FLAGS_full_disk)) {
+    for (const std::string& org : {disk_village, disk_township}) {
+      absl::StatusOr<std::unique_ptr<SmallDisk>> disk =
+          SmallDisk::Mount(absl::StrCat(dir, "/disk-", org), 512 << 20);
+      if (!disk.ok()) {
+        disks_skipped = std::string(disk.status().message());
+        Log(absl::StrCat("full-disk faults off: ", disks_skipped));
+        small_disks.clear();
+        disks.clear();
+        break;
+      }
+      Log(absl::StrCat("data directory of ", org, " on a 512 MiB tmpfs at ",
+                       (*disk)->path()));
+      disks[org] = disk->get();
+      small_disks[org] = std::move(*disk);
+    }
+  }
   {
     auto county = std::make_unique<LocalCounty>(dir, villages);
+    for (const auto& [org, disk] : disks)
+      county->set_data_dir(org, disk->path() + "/data");
+    // The village has no free-space margin, so that RocksDB itself runs out
+    // of space; the township keeps the default 16 MB margin, so its refusals
+    // come from our own check first.
+    if (disks.count(disk_village))
+      county->set_extra_flags(disk_village, {"--min_free_disk_mb=0"});
     if (absl::Status s = county->Init(); !s.ok()) {
       std::fprintf(stderr, "fault_harness: %s\n",
                    std::string(s.message()).c_str());
@@ -1698,20 +1949,22 @@ int Main() {
       probes.push_back(std::make_unique<ImportProbe>());
       probe_of[plan.id] = probes.back().get();
     }
-    FaultRunner runner(county.get(), &fault_log, probe_of);
+    FaultRunner runner(county.get(), &fault_log, probe_of, disks, &counters);
     std::atomic<bool> stop{false};
+    std::atomic<bool> faults_over{false};
     const absl::Time phase_start = absl::Now();
     std::vector<std::thread> importers;
     for (VillagePlan& plan : plans) {
       importers.emplace_back(ImportVillage, std::cref(*county), &plan,
-                             probe_of.at(plan.id), phase_start, &stop, &retries,
-                             &interrupted);
+                             probe_of.at(plan.id), phase_start, &stop,
+                             &faults_over, &counters);
     }
 
     // Phase 2: faults.
     runner.Run(schedule, phase_start, duration);
     // Phase 3: heal, finish the imports, drain.
     runner.Heal(phase_start);
+    faults_over = true;
     const absl::Time heal_time = absl::Now();
     const absl::Time deadline = heal_time + absl::Seconds(converge_timeout);
     // Wait for the importers, watching the processes meanwhile; past the
@@ -1791,6 +2044,9 @@ int Main() {
     processes_killed = runner.processes_killed;
     pauses = runner.pauses;
     link_faults = runner.link_faults;
+    data_wipes = runner.data_wipes;
+    disk_faults = runner.disk_faults;
+    disk_faults_felt = runner.disk_faults_felt;
     crashes = runner.crashes;
     for (const std::string& p : runner.problems) failures.push_back(p);
     county.reset();  // stops every process before the directory goes
@@ -1800,6 +2056,14 @@ int Main() {
                     acc.unexpected == 0 && acc.cells > 0 &&
                     acc.cells_matched == acc.cells &&
                     acc.alerts_matched == acc.alerts_expected && crashes == 0;
+  for (const auto& [org, disk] : small_disks) {
+    if (!pass || absl::GetFlag(FLAGS_keep_dir))
+      disk->CopyTo(disk->path() + ".kept");
+  }
+  small_disks.clear();  // unmounted before the directory goes
+  if (!disks_skipped.empty()) {
+    std::printf("full-disk faults were skipped: %s\n", disks_skipped.c_str());
+  }
   if (!pass) {
     for (size_t i = 0; i < failures.size() && i < 20; ++i)
       std::printf("FAIL: %s\n", failures[i].c_str());
@@ -1826,21 +2090,25 @@ int Main() {
   std::printf(
       "fault_harness seed=%" PRIu64
       " duration=%ds processes_killed=%d pauses=%d link_faults=%d "
+      "data_wipes=%d disk_faults=%d disk_faults_felt=%d "
       "records_acknowledged=%lld lost=%lld duplicated=%lld unexpected=%lld "
       "cells_matched=%lld/%lld alerts_matched=%lld/%lld import_retries=%lld "
-      "imports_interrupted=%lld "
+      "imports_interrupted=%lld imports_refused_disk_full=%lld "
+      "rows_restored=%lld "
       "crashes=%d converge_seconds=%.1f result=%s\n",
-      seed, duration, processes_killed, pauses, link_faults,
-      static_cast<long long>(acknowledged), static_cast<long long>(acc.lost),
-      static_cast<long long>(acc.duplicated),
+      seed, duration, processes_killed, pauses, link_faults, data_wipes,
+      disk_faults, disk_faults_felt, static_cast<long long>(acknowledged),
+      static_cast<long long>(acc.lost), static_cast<long long>(acc.duplicated),
       static_cast<long long>(acc.unexpected),
       static_cast<long long>(acc.cells_matched),
       static_cast<long long>(acc.cells),
       static_cast<long long>(acc.alerts_matched),
       static_cast<long long>(acc.alerts_expected),
-      static_cast<long long>(retries.load()),
-      static_cast<long long>(interrupted.load()), crashes, converge_seconds,
-      pass ? "PASS" : "FAIL");
+      static_cast<long long>(counters.retries.load()),
+      static_cast<long long>(counters.interrupted.load()),
+      static_cast<long long>(counters.disk_full.load()),
+      static_cast<long long>(counters.restored_rows.load()), crashes,
+      converge_seconds, pass ? "PASS" : "FAIL");
   std::fflush(stdout);
   return pass ? 0 : 1;
 }
