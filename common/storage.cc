@@ -3,18 +3,19 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "rocksdb/options.h"
 
 namespace sanji {
@@ -40,14 +41,23 @@ class InfoLog final : public rocksdb::Logger {
 
   using rocksdb::Logger::Logv;
   void Logv(const char* format, va_list ap) override {
+    // libc's clock and formatting: plain calls, safe from any RocksDB thread.
+    struct timeval tv;
+    gettimeofday(&tv, nullptr);
+    struct tm local;
+    localtime_r(&tv.tv_sec, &local);
+    char stamp[32];
+    size_t stamp_len =
+        strftime(stamp, sizeof(stamp), "%Y/%m/%d-%H:%M:%S", &local);
     char line[2048];
-    std::string stamp = absl::FormatTime("%Y/%m/%d-%H:%M:%E6S ", absl::Now(),
-                                         absl::LocalTimeZone());
     int n = vsnprintf(line, sizeof(line) - 1, format, ap);
     if (n < 0) return;
     size_t len = std::min(static_cast<size_t>(n), sizeof(line) - 2);
-    line[len++] = '\n';
-    std::string text = absl::StrCat(stamp, absl::string_view(line, len));
+    if (len == 0 || line[len - 1] != '\n') line[len++] = '\n';
+    std::string text =
+        absl::StrCat(absl::string_view(stamp, stamp_len),
+                     absl::StrFormat(".%06d ", static_cast<int>(tv.tv_usec)),
+                     absl::string_view(line, len));
     absl::MutexLock lock(&mu_);
     if (written_ > kMaxBytes) {
       if (fd_ >= 0) close(fd_);

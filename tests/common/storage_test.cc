@@ -2,6 +2,8 @@
 #include "common/storage.h"
 
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "absl/strings/match.h"
 #include "common/key_codec.h"
@@ -134,6 +136,26 @@ TEST(StoreTest, OpenOnAFileFails) {
   std::ofstream(dir.Sub("file")) << "not a directory";
   auto opened = Store::Open(dir.Sub("file"), Families());
   EXPECT_FALSE(opened.ok());
+}
+
+// RocksDB's diagnostic log goes through Store's own logger (RocksDB 7.8's
+// aborted the process on a full disk): a timestamp before each message, one
+// newline after it.
+TEST(StoreTest, WritesRocksDbDiagnosticLog) {
+  TempDir dir;
+  { ASSERT_TRUE(Store::Open(dir.Sub("db"), Families()).ok()); }
+  std::ifstream log(dir.Sub("db") + "/LOG");
+  ASSERT_TRUE(log.good());
+  std::string text((std::istreambuf_iterator<char>(log)),
+                   std::istreambuf_iterator<char>());
+  // 2026/11/23-16:59:14.764135 RocksDB version: 7.8.3
+  ASSERT_GE(text.size(), 27u) << text;
+  EXPECT_EQ(text[4], '/');
+  EXPECT_EQ(text[10], '-');
+  EXPECT_EQ(text[19], '.');
+  EXPECT_EQ(text.substr(26, 17), " RocksDB version:") << text.substr(0, 80);
+  EXPECT_FALSE(absl::StrContains(text, "\n\n"));
+  EXPECT_GT(text.size(), 1000u);
 }
 
 TEST(FromRocksTest, MapsCodes) {
