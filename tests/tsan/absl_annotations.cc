@@ -76,20 +76,25 @@ __attribute__((no_sanitize_thread, noinline)) unsigned HeldAs(const void* mu) {
   return (word & 0x8) != 0 ? 0u : unsigned{__tsan_mutex_read_lock};
 }
 
+// Calls the real function inside InReal; its result, or false for a void one.
+template <typename R, typename F, typename... Args>
+std::conditional_t<std::is_void_v<R>, bool, R> CallReal(F real, Args... args) {
+  InReal in;
+  if constexpr (std::is_void_v<R>) {
+    real(args...);
+    return false;
+  } else {
+    return real(args...);
+  }
+}
+
 // A lock: TryLock (`try_lock`) reports whether it succeeded, the LockWhen*
 // forms hold the mutex on return whatever they return.
 template <typename R, typename F, typename... Args>
 R LockAnnotated(void* mu, unsigned flags, bool try_lock, F real, Args... args) {
   if (t_in_real > 0) return real(args...);
   __tsan_mutex_pre_lock(mu, flags);
-  std::conditional_t<std::is_void_v<R>, bool, R> r{};
-  if constexpr (std::is_void_v<R>) {
-    InReal in;
-    real(args...);
-  } else {
-    InReal in;
-    r = real(args...);
-  }
+  auto r = CallReal<R>(real, args...);
   unsigned failed = 0;
   if constexpr (!std::is_void_v<R>) {
     if (try_lock && !r) failed = __tsan_mutex_try_lock_failed;
@@ -102,31 +107,20 @@ template <typename F, typename... Args>
 void UnlockAnnotated(void* mu, unsigned flags, F real, Args... args) {
   if (t_in_real > 0) return real(args...);
   __tsan_mutex_pre_unlock(mu, flags);
-  {
-    InReal in;
-    real(args...);
-  }
+  CallReal<void>(real, args...);
   __tsan_mutex_post_unlock(mu, flags);
 }
 
 // Await* and CondVar::Wait*: the mutex is released while waiting and held again
 // on return. Accesses inside the real call (condition callbacks) are ignored,
-// as they are between
-// __tsan_mutex_pre_unlock and __tsan_mutex_post_unlock.
+// as they are between __tsan_mutex_pre_unlock and __tsan_mutex_post_unlock.
 template <typename R, typename F, typename... Args>
 R WaitAnnotated(const void* mu, F real, Args... args) {
   if (t_in_real > 0) return real(args...);
   void* m = const_cast<void*>(mu);
   unsigned flags = HeldAs(mu);
   __tsan_mutex_pre_unlock(m, flags);
-  std::conditional_t<std::is_void_v<R>, bool, R> r{};
-  if constexpr (std::is_void_v<R>) {
-    InReal in;
-    real(args...);
-  } else {
-    InReal in;
-    r = real(args...);
-  }
+  auto r = CallReal<R>(real, args...);
   __tsan_mutex_post_unlock(m, flags);
   __tsan_mutex_pre_lock(m, flags);
   __tsan_mutex_post_lock(m, flags, 0);
