@@ -25,7 +25,8 @@ namespace {
 // may fail. RocksDB 7.8 (Debian 12) writes its own LOG through a
 // WritableFileWriter that asserts when it is written again after a failed
 // write, so a full disk aborted the whole process from inside a logging call
-// (found by the fault harness). Here a line that cannot be written is dropped.
+// (found by the full-disk tests). Here a line that cannot be written is
+// dropped.
 // The file is moved to LOG.old when it passes kMaxBytes, so diagnostics never
 // fill a clinic's disk.
 class InfoLog final : public rocksdb::Logger {
@@ -116,7 +117,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   db_options.create_missing_column_families = true;
   // Small, old clinic PCs: keep background work and memory modest.
   db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 3;
   if (options.env != nullptr) db_options.env = options.env;
   db_options.info_log = std::make_shared<InfoLog>(dir);
 
