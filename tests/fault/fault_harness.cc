@@ -262,20 +262,6 @@ class Rng {
 // ---------------------------------------------------------------------------
 // Workload.
 
-const std::vector<std::string>& Columns() {
-  static const auto* c =
-      new std::vector<std::string>{"record_id",  "action",
-                                   "kind",       "occurred_at",
-                                   "patient_id", "sex",
-                                   "birth_date", "cost_yuan",
-                                   "icd10",      "vaccine",
-                                   "dose",       "systolic",
-                                   "diastolic",  "fasting_glucose",
-                                   "disease",    "participants",
-                                   "referred_to"};
-  return *c;
-}
-
 const std::vector<std::string>& Diseases() {
   // Every code of spec/records.md; the four urgent ones first.
   static const auto* d =
@@ -376,11 +362,11 @@ std::string Day(absl::CivilDay d) {
   return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
 }
 
-using Fields = std::map<std::string, std::string>;
+using Fields = std::map<std::string, std::string, std::less<>>;
 
 std::string CsvLine(const Fields& f) {
   std::vector<std::string> cells;
-  for (const std::string& c : Columns()) {
+  for (absl::string_view c : KnownColumns()) {
     auto it = f.find(c);
     cells.push_back(it == f.end() ? "" : it->second);
   }
@@ -534,7 +520,7 @@ std::string PoisonRows(int* rows) {
        {"birth_date", "1990-01-01"},
        {"disease", "common_cold"}},
   };
-  std::string text = absl::StrCat(absl::StrJoin(Columns(), ","), "\n");
+  std::string text = absl::StrCat(absl::StrJoin(KnownColumns(), ","), "\n");
   for (const Fields& f : bad) text += CsvLine(f);
   *rows = static_cast<int>(bad.size());
   return text;
@@ -618,7 +604,8 @@ absl::Status MakeWorkload(Rng& rng, const std::string& dir,
                           std::vector<VillagePlan>* plans) {
   Pools pools = MakePools(rng);
   std::filesystem::create_directories(dir);
-  const std::string header = absl::StrCat(absl::StrJoin(Columns(), ","), "\n");
+  const std::string header =
+      absl::StrCat(absl::StrJoin(KnownColumns(), ","), "\n");
   const int64_t n_villages = static_cast<int64_t>(villages.size());
   for (int64_t vi = 0; vi < n_villages; ++vi) {
     VillagePlan plan;

@@ -686,17 +686,21 @@ struct C {
   uint64_t version;
 };
 
-std::string Cells(uint64_t batch_id, const std::vector<C>& cells) {
-  RollupUp up;
-  up.mutable_batch()->set_batch_id(batch_id);
+void AddCells(const std::vector<C>& cells, RollupUp* up) {
   for (const C& c : cells) {
-    Cell* cell = up.mutable_batch()->add_cells();
+    Cell* cell = up->mutable_batch()->add_cells();
     cell->set_village_id(c.village);
     cell->set_indicator(c.indicator);
     cell->set_period(c.period);
     cell->set_value(c.value);
     cell->set_version(c.version);
   }
+}
+
+std::string Cells(uint64_t batch_id, const std::vector<C>& cells) {
+  RollupUp up;
+  up.mutable_batch()->set_batch_id(batch_id);
+  AddCells(cells, &up);
   return up.SerializeAsString();
 }
 
@@ -726,14 +730,7 @@ std::string Alerts(uint64_t batch_id, const std::vector<A>& alerts,
     alert->set_withdrawn(a.withdrawn);
     alert->set_version(a.version);
   }
-  for (const C& c : cells) {
-    Cell* cell = up.mutable_batch()->add_cells();
-    cell->set_village_id(c.village);
-    cell->set_indicator(c.indicator);
-    cell->set_period(c.period);
-    cell->set_value(c.value);
-    cell->set_version(c.version);
-  }
+  AddCells(cells, &up);
   return up.SerializeAsString();
 }
 
