@@ -2,24 +2,79 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "common/status_macros.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/options.h"
+
+// Full disks on RocksDB 7.8 (Debian 12's)
+//
+// When a write to the write-ahead log fails (ENOSPC), RocksDB stops writes
+// with a background error and marks that log's writer as failed; a later
+// write to that writer fails an assertion, and Debian builds RocksDB with
+// assertions on, so the process aborts. Recovery (DB::Resume, or RocksDB's
+// own, driven by its SstFileManager) leaves the failed log behind only when
+// it switches memtables, and it switches only column families whose memtable
+// holds something: when the failed write was the first since every memtable
+// had been flushed (after opening, after a recovery), recovery succeeded on
+// the old log and the next write aborted the node (issue 14). So:
+//  1. The guard family's memtable is never empty while a write can reach the
+//     log. The guard entry is written without the log (it needs no disk) at
+//     open, after every recovery and after every flush of that family, each
+//     time before any other write can start (writes_mu_, recovering_). Every
+//     successful recovery therefore leaves on a fresh log.
+//  2. Recovery from a full disk is RocksDB's own: its SstFileManager tries at
+//     once and then every 5 s, and resumes once the disk has room to flush
+//     every memtable (their write buffers' size). It must be RocksDB's, and
+//     start the moment the error is raised: a flush job that runs while
+//     writes are stopped and no recovery is under way returns without taking
+//     its request off RocksDB's flush queue, and the next Resume then waits
+//     for that flush forever (seen in StoreTest.FullDiskRefuses..., about one
+//     run in ten, when Write() called Resume itself). RecoveryListener marks
+//     the store recovering from the error until RocksDB says it is done;
+//     meanwhile Write() refuses without touching RocksDB. Only other errors
+//     (a failing disk, or no free-space figure) are resumed by Write(), and
+//     a Resume that hangs all the same ends the process after
+//     kStuckResumeTimeout, for its service manager to restart it: nothing
+//     else can open the database again.
+//  3. Files are written unbuffered (writable_file_max_buffer_size = 0), so a
+//     failed write leaves no bytes in RocksDB's buffer that a recovery would
+//     append to the old log later: a write we refused never becomes durable.
+// The guard family is flushed, and the guard put back, every kGuardFlushBytes
+// of writes, so that its memtable never pins old logs on disk.
 
 namespace sanji {
 namespace {
+
+constexpr char kGuardFamily[] = "store";
+constexpr char kGuardKey[] = "memtable_guard";
+constexpr uint64_t kGuardFlushBytes = 32 << 20;
+constexpr uint64_t kWriteBufferBytes = 16 << 20;
+constexpr uint64_t kGuardWriteBufferBytes = 1 << 20;
+// Free space beyond the memtables' size that Write() waits for to resume.
+constexpr uint64_t kResumeReserveBytes = 4 << 20;
+constexpr absl::Duration kStuckResumeTimeout = absl::Seconds(60);
+constexpr int kExitStorageStuck = 70;  // EX_SOFTWARE
+
+bool IsNoSpace(const rocksdb::Status& s) {
+  return s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace;
+}
 
 // RocksDB's diagnostic log (DIR/LOG), written with plain write(2) calls that
 // may fail. RocksDB 7.8 (Debian 12) writes its own LOG through a
@@ -93,7 +148,7 @@ absl::Status FromRocks(const rocksdb::Status& status,
                        absl::string_view context) {
   if (status.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(context, ": ", status.ToString());
-  if (status.IsNoSpace() || status.subcode() == rocksdb::Status::kNoSpace) {
+  if (IsNoSpace(status)) {
     return absl::ResourceExhaustedError(
         absl::StrCat(message, " (the disk is full: free space, then retry)"));
   }
@@ -103,6 +158,26 @@ absl::Status FromRocks(const rocksdb::Status& status,
   if (status.IsIOError()) return absl::UnavailableError(message);
   return absl::InternalError(message);
 }
+
+// RocksDB's own recovery from a full disk (rule 2): marks the store as
+// recovering from the error until RocksDB is done.
+class Store::RecoveryListener final : public rocksdb::EventListener {
+ public:
+  explicit RecoveryListener(Store* store) : store_(store) {}
+  const char* Name() const override { return "SanjiStoreRecovery"; }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/,
+                            rocksdb::Status /*bg_error*/,
+                            bool* auto_recovery) override {
+    if (*auto_recovery) store_->recovering_.store(true);
+  }
+  void OnErrorRecoveryEnd(
+      const rocksdb::BackgroundErrorRecoveryInfo& info) override {
+    store_->RecoveryEnded(info.new_bg_error.ok());
+  }
+
+ private:
+  Store* const store_;
+};
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     const std::string& dir, const StoreOptions& options) {
@@ -119,14 +194,26 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   db_options.max_background_jobs = 2;
   if (options.env != nullptr) db_options.env = options.env;
   db_options.info_log = std::make_shared<InfoLog>(dir);
+  // Full disks: see the top of this file.
+  db_options.writable_file_max_buffer_size = 0;
+  // Opening replays the write-ahead log into memtables without flushing
+  // them, so that a node restarted on a full disk starts (and refuses work
+  // with "the disk is full") instead of failing to open.
+  db_options.avoid_flush_during_recovery = true;
 
+  std::unique_ptr<Store> store(new Store());
+  db_options.listeners.push_back(
+      std::make_shared<RecoveryListener>(store.get()));
   rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = 16 << 20;
+  cf_options.write_buffer_size = kWriteBufferBytes;
+  rocksdb::ColumnFamilyOptions guard_options;
+  guard_options.write_buffer_size = kGuardWriteBufferBytes;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (const std::string& name : options.column_families) {
     descriptors.emplace_back(name, cf_options);
   }
+  descriptors.emplace_back(kGuardFamily, guard_options);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
@@ -139,12 +226,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     }
     return FromRocks(s, absl::StrCat("opening RocksDB in ", dir));
   }
-  std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
+  store->recovery_free_bytes_ =
+      kWriteBufferBytes * (descriptors.size() - 1) + kGuardWriteBufferBytes;
   store->db_.reset(raw);
+  store->guard_ = handles.back();
+  handles.pop_back();
   for (size_t i = 0; i < handles.size(); ++i) {
     store->families_[descriptors[i].name] = handles[i];
   }
+  absl::MutexLock lock(&store->writes_mu_);
+  RETURN_IF_ERROR(
+      FromRocks(store->PutGuard(), absl::StrCat("opening RocksDB in ", dir)));
   return store;
 }
 
@@ -153,6 +246,7 @@ Store::~Store() {
   for (auto& [name, handle] : families_) {
     db_->DestroyColumnFamilyHandle(handle);
   }
+  db_->DestroyColumnFamilyHandle(guard_);
   db_->Close();
 }
 
@@ -164,13 +258,90 @@ rocksdb::ColumnFamilyHandle* Store::Family(absl::string_view name) const {
 absl::Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions options;
   options.sync = sync;
-  rocksdb::Status s = db_->Write(options, batch);
-  if (!s.ok() && (s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace)) {
-    // RocksDB stops writes after a no-space error; try to resume so that the
-    // next write can succeed once space is freed.
-    db_->Resume();
+  rocksdb::Status s;
+  // A second attempt only after Recover(): the first write after space came
+  // back is refused by the error RocksDB still holds, not by the disk.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    {
+      absl::ReaderMutexLock lock(&writes_mu_);
+      if (recovering_.load()) return DiskFullError();
+      s = db_->Write(options, batch);
+    }
+    if (s.ok() || !s.IsIOError() || recovering_.load() || !Recover()) break;
   }
-  return FromRocks(s, absl::StrCat("writing to ", dir_));
+  if (!s.ok()) {
+    if (IsNoSpace(s)) return DiskFullError();
+    return FromRocks(s, absl::StrCat("writing to ", dir_));
+  }
+  uint64_t size = batch->GetDataSize();
+  if (bytes_since_guard_.fetch_add(size) + size >= kGuardFlushBytes) {
+    RenewGuard();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::DiskFullError() const {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "writing to ", dir_,
+      ": the disk is full: free space, then retry (writes resume by "
+      "themselves within 5 s of ",
+      recovery_free_bytes_ >> 20, " MB being free)"));
+}
+
+void Store::RecoveryEnded(bool recovered) {
+  if (resuming_.load()) return;  // Recover() is the caller; it does this
+  absl::MutexLock lock(&writes_mu_);
+  if (recovered) PutGuard().PermitUncheckedError();
+  recovering_.store(false);
+}
+
+bool Store::Recover() {
+  absl::MutexLock lock(&writes_mu_);
+  if (recovering_.load()) return false;  // RocksDB's own is under way
+  uint64_t memtables = 0, free_bytes = 0;
+  db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
+                                &memtables);
+  if (!db_->GetEnv()->GetFreeSpace(dir_, &free_bytes).ok() ||
+      free_bytes < memtables + kResumeReserveBytes) {
+    return false;
+  }
+  absl::Notification resumed;
+  std::thread watchdog([&] {
+    if (resumed.WaitForNotificationWithTimeout(kStuckResumeTimeout)) return;
+    std::fprintf(stderr,
+                 "sanji: storage recovery in %s has not finished in %d s "
+                 "(a stranded RocksDB 7.8 flush); exiting so that the "
+                 "service manager restarts the node\n",
+                 dir_.c_str(),
+                 static_cast<int>(absl::ToInt64Seconds(kStuckResumeTimeout)));
+    std::fflush(stderr);
+    std::_Exit(kExitStorageStuck);
+  });
+  resuming_.store(true);
+  // OK at once when there is no error to recover from (another writer did).
+  rocksdb::Status s = db_->Resume();
+  resuming_.store(false);
+  resumed.Notify();
+  watchdog.join();
+  if (s.ok()) s = PutGuard();
+  return s.ok();
+}
+
+rocksdb::Status Store::PutGuard() {
+  rocksdb::WriteOptions options;
+  options.disableWAL = true;
+  return db_->Put(options, guard_, kGuardKey, rocksdb::Slice());
+}
+
+void Store::RenewGuard() {
+  absl::MutexLock lock(&writes_mu_);
+  if (bytes_since_guard_.load() < kGuardFlushBytes) return;  // another did
+  bytes_since_guard_.store(0);
+  rocksdb::FlushOptions flush;
+  flush.allow_write_stall = true;
+  // On failure RocksDB holds a background error: writes are refused until a
+  // recovery, which puts the guard back.
+  if (db_->Flush(flush, guard_).ok()) PutGuard().PermitUncheckedError();
 }
 
 absl::StatusOr<std::optional<std::string>> Store::Get(
@@ -205,12 +376,13 @@ uint64_t Store::ApproximateBytes() const {
 }
 
 absl::StatusOr<uint64_t> Store::FreeDiskBytes() const {
-  struct statvfs st;
-  if (statvfs(dir_.c_str(), &st) != 0) {
+  uint64_t free_bytes = 0;
+  rocksdb::Status s = db_->GetEnv()->GetFreeSpace(dir_, &free_bytes);
+  if (!s.ok()) {
     return absl::UnavailableError(
-        absl::StrCat("cannot stat file system of ", dir_));
+        absl::StrCat("cannot stat file system of ", dir_, ": ", s.ToString()));
   }
-  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  return free_bytes;
 }
 
 }  // namespace sanji

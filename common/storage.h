@@ -7,11 +7,18 @@
 // loss. RocksDB errors become absl::Status; "no space" becomes
 // RESOURCE_EXHAUSTED so callers can refuse new work (backpressure).
 //
+// A full disk never ends the process, and the store takes writes again by
+// itself once space is freed: RocksDB recovers within 5 s of there being room
+// to flush its memtables, and until then every write is refused with "the
+// disk is full". How that is made safe on RocksDB 7.8 is explained in
+// storage.cc.
+//
 // Thread-safety: a Store may be used from many threads; RocksDB serializes
 // writes. Callers that read-modify-write must serialize themselves.
 #ifndef SANJI_COMMON_STORAGE_H_
 #define SANJI_COMMON_STORAGE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -22,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/write_batch.h"
@@ -50,7 +58,7 @@ class Store {
   const std::string& dir() const { return dir_; }
 
   // Applies `batch` atomically; with `sync` it is on disk (WAL fsynced) when
-  // this returns.
+  // this returns. A refused batch changed nothing.
   absl::Status Write(rocksdb::WriteBatch* batch, bool sync = true);
   // Absent keys are std::nullopt, not an error.
   absl::StatusOr<std::optional<std::string>> Get(
@@ -64,10 +72,33 @@ class Store {
   absl::StatusOr<uint64_t> FreeDiskBytes() const;
 
  private:
+  class RecoveryListener;
   Store() = default;
+  // Brings RocksDB out of a background error that it does not recover from
+  // by itself; true when it takes writes again. Waits for writes in flight.
+  bool Recover() ABSL_LOCKS_EXCLUDED(writes_mu_);
+  // RocksDB's own recovery ended (RecoveryListener).
+  void RecoveryEnded(bool recovered) ABSL_LOCKS_EXCLUDED(writes_mu_);
+  absl::Status DiskFullError() const;
+  // Puts the guard entry (storage.cc) into the guard family's memtable.
+  rocksdb::Status PutGuard() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writes_mu_);
+  // Flushes the guard family, so that it pins no old write-ahead log, and puts
+  // the guard back; every kGuardFlushBytes of writes.
+  void RenewGuard() ABSL_LOCKS_EXCLUDED(writes_mu_);
+
   std::string dir_;
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families_;
+  rocksdb::ColumnFamilyHandle* guard_ = nullptr;
+  // Writes hold it shared; recovery and guard renewal hold it exclusively, so
+  // that no write reaches RocksDB between a recovery and the guard's return.
+  absl::Mutex writes_mu_;
+  // From a full-disk error until RocksDB's own recovery has ended.
+  std::atomic<bool> recovering_{false};
+  std::atomic<bool> resuming_{false};  // Recover() is in DB::Resume
+  std::atomic<uint64_t> bytes_since_guard_{0};
+  // Free space RocksDB waits for before it resumes (its memtables' size).
+  uint64_t recovery_free_bytes_ = 0;
 };
 
 // Converts a RocksDB status to absl, prefixing `context` ("writing batch in

@@ -20,9 +20,11 @@
 //      would); and a full disk: one village and one township keep their data
 //      on a 512 MiB tmpfs of their own (tests/support/small_disk.h; needs
 //      root, else these faults are skipped and the run says so) that a fault
-//      fills to 0-1 MB free (the village, run with --min_free_disk_mb=0 so
-//      that RocksDB itself hits ENOSPC) or 0-20 MB free (the township, which
-//      keeps its 16 MB margin) for 2-20 s. Each fault and its end is logged
+//      fills to 0-256 KiB free for 5-20 s (the village, run with
+//      --min_free_disk_mb=0 so that RocksDB itself hits ENOSPC, and its agent
+//      SIGKILLed and restarted on the full disk so that it has no room for a
+//      write-ahead log) or to 0-20 MB free for 2-20 s (the township, which
+//      keeps its 16 MB margin). Each fault and its end is logged
 //      with its time (stderr and faults.log);
 //   3. heals everything (all links healed and unlimited, every process
 //      running), finishes the imports and waits (bounded by
@@ -1119,10 +1121,12 @@ std::vector<Fault> MakeSchedule(
       case FaultKind::kDiskFull:
         f.target_type = rng.Chance(0.5) ? "agent" : "township";
         f.target = f.target_type == "agent" ? disk_village : disk_township;
-        f.duration = rng.Real(2, 20);
         // The village runs with no free-space margin, so the fill leaves it
-        // next to nothing; the township's 16 MB margin refuses below that.
-        f.param = f.target_type == "agent" ? rng.Int(0, 1 << 20)
+        // next to nothing (and it is restarted on it: FaultRunner::Begin);
+        // the township's 16 MB margin refuses below that.
+        f.duration =
+            f.target_type == "agent" ? rng.Real(5, 20) : rng.Real(2, 20);
+        f.param = f.target_type == "agent" ? rng.Int(0, 256 << 10)
                                            : rng.Int(0, 20 << 20);
         break;
       case FaultKind::kPause: {
@@ -1354,6 +1358,20 @@ class FaultRunner {
       disk_refusals_before_ = imports_->disk_full.load();
       if (absl::Status s = disks_.at(f.target)->Fill(f.param); !s.ok()) {
         Log(std::string(s.message()));
+      }
+      if (f.target_type == "agent" && !down_.count(Key(f))) {
+        // The clinic PC restarts on the full disk: the agent opens with no
+        // room for its write-ahead log (the room RocksDB reserves for one
+        // lasts a village ~85k rows), so the next import is refused: the
+        // path that aborted agents on RocksDB 7.8 (issue 14).
+        Note(phase_start,
+             absl::StrCat("SIGKILL and restart ", Key(f), " on the full disk"));
+        ++processes_killed;
+        Process(f).Kill();
+        Restart(Key(f), [&] { return county_->StartAgent(f.target); });
+        if (absl::Status s = disks_.at(f.target)->Fill(f.param); !s.ok()) {
+          Log(std::string(s.message()));
+        }
       }
       return;
     }
