@@ -49,8 +49,8 @@ struct IndicatorDef {
   IndicatorType type;
   // kAverageYuan / kRate: numerator cell code and denominator (a cell code, or
   // a population field when denominator is empty).
-  absl::string_view numerator;
-  absl::string_view denominator;
+  absl::string_view numerator = {};
+  absl::string_view denominator = {};
   PopulationField population = PopulationField::kNone;
   // kCount codes with a per-value breakdown
   // ("infectious_disease_reports.measles").

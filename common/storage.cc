@@ -200,6 +200,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   // them, so that a node restarted on a full disk starts (and refuses work
   // with "the disk is full") instead of failing to open.
   db_options.avoid_flush_during_recovery = true;
+  // Nor at close: the guard is not in the log, so RocksDB would otherwise
+  // flush every memtable at every shutdown.
+  db_options.avoid_flush_during_shutdown = true;
 
   std::unique_ptr<Store> store(new Store());
   db_options.listeners.push_back(

@@ -8,7 +8,8 @@ set -euo pipefail
 packages=(
   cmake g++ ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  librocksdb-dev libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev
+  clang python3
 )
 
 missing=()

@@ -57,11 +57,6 @@ RawRow Person(const char* kind, Cells extra = {}) {
   return row;
 }
 
-absl::StatusOr<Record> Parse(const RawRow& row, std::string* bad = nullptr) {
-  std::string scratch;
-  return ParseRow(row, kNow, bad != nullptr ? bad : &scratch);
-}
-
 Record ParseOk(const RawRow& row) {
   std::string bad = "not cleared";
   absl::StatusOr<Record> r = ParseRow(row, kNow, &bad);

@@ -1003,11 +1003,16 @@ TEST_F(HostilePeersTest, DisconnectMidBatchAppliesNothingPartial) {
     ExpectCode(s, grpc::StatusCode::CANCELLED,
                "township Sync: cancelled after writing a batch");
   }
+  // The township may still be applying the cancelled batch when the client
+  // sees CANCELLED (seen on a loaded machine), so the watermark may move from
+  // 200 to 300 between two reads; never to anything in between.
   std::optional<uint64_t> w = Watermark(village, 9);
   EXPECT_TRUE(w == 200u || w == 300u) << w.value_or(0);
   {
     SyncCall call(town_a_.get());
-    ASSERT_EQ(call.Send(Hello(village, 9)), w);
+    std::optional<uint64_t> hello = call.Send(Hello(village, 9));
+    EXPECT_TRUE(hello == 200u || hello == 300u) << hello.value_or(0);
+    EXPECT_GE(hello.value_or(0), w.value_or(0));
     EXPECT_EQ(call.Send(Batch(1, r)), 300u);  // a full resend
     EXPECT_TRUE(call.Finish().ok());
   }
