@@ -126,15 +126,19 @@ class FullDiskTest : public ::testing::Test {
               std::to_string(a + b));
   }
 
+  // The process of a village, township or county code.
+  ChildProcess& Node(const std::string& org) {
+    return org.size() == 6   ? county_->hub()
+           : org.size() == 9 ? county_->township(org)
+                             : county_->agent(org);
+  }
+
   // Stops `org` (SIGTERM), leaves `leave_free` bytes on its disk and starts
   // it again: it opens with no room for a write-ahead log, so its first
-  // write after opening fails (every memtable empty, as after a recovery):
-  // the write RocksDB 7.8 aborted the node on, once recovered (issue 14).
+  // writes fail, and a recovery follows each fill: the sequence on which
+  // RocksDB 7.8 aborted the node (issue 14).
   void RestartOnNearlyFullDisk(const std::string& org, uint64_t leave_free) {
-    ChildProcess& child = org.size() == 6   ? county_->hub()
-                          : org.size() == 9 ? county_->township(org)
-                                            : county_->agent(org);
-    ASSERT_TRUE(child.Terminate().has_value()) << org << " did not stop";
+    ASSERT_TRUE(Node(org).Terminate().has_value()) << org << " did not stop";
     ASSERT_TRUE(disk_->Fill(leave_free).ok());
     absl::Status started = org.size() == 6   ? county_->StartHub()
                            : org.size() == 9 ? county_->StartTownship(org)
@@ -280,9 +284,7 @@ TEST_P(FullDiskCycleTest, RefusesWhileFullThenRecoversExactly) {
   const std::string org = GetParam();
   SetUpCounty(org, 256 << 20, {"--min_free_disk_mb=0"});
   if (IsSkipped() || HasFatalFailure()) return;
-  ChildProcess& node = org.size() == 6   ? county_->hub()
-                       : org.size() == 9 ? county_->township(org)
-                                         : county_->agent(org);
+  ChildProcess& node = Node(org);
   int64_t a = 0, b = 0;  // rows stored at each village so far
   int next_id = 0;       // record ids are never reused
   // Imports a new file of `rows` visits; they count once an import says so.
