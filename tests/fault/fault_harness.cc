@@ -20,10 +20,11 @@
 //      would); and a full disk: one village and one township keep their data
 //      on a 512 MiB tmpfs of their own (tests/support/small_disk.h; needs
 //      root, else these faults are skipped and the run says so) that a fault
-//      fills to 128-320 KiB free for 5-20 s (the village, run with
-//      --min_free_disk_mb=0 so that RocksDB itself hits ENOSPC, and its agent
-//      SIGKILLed and restarted on the full disk so that it has no room for a
-//      write-ahead log) or to 0-20 MB free for 2-20 s (the township, which
+//      fills to 128-320 KiB free for 5-20 s as an import starts (the village,
+//      run with --min_free_disk_mb=0 so that RocksDB itself hits ENOSPC, and
+//      its agent SIGKILLed and restarted on the full disk, which is then
+//      filled to an eighth of that, so that it has no room for a write-ahead
+//      log) or to 0-20 MB free for 2-20 s (the township, which
 //      keeps its 16 MB margin). Each fault and its end is logged
 //      with its time (stderr and faults.log);
 //   3. heals everything (all links healed and unlimited, every process
@@ -1334,25 +1335,31 @@ class FaultRunner {
     }
   }
 
+  // Waits up to 3 s for the village's next import to start; says so if none
+  // did.
+  bool WaitForNextImport(const std::string& village, absl::Time phase_start) {
+    ImportProbe* probe = probes_.at(village);
+    const int64_t before = probe->started.load();
+    WaitFor(
+        [&] {
+          WatchProcesses();
+          return probe->started.load() > before;
+        },
+        absl::Seconds(3), absl::Milliseconds(5));
+    if (probe->started.load() > before) return true;
+    Note(phase_start, "(no import started within 3 s)");
+    return false;
+  }
+
   void Begin(const Fault& f, absl::Time phase_start) {
-    if (f.aimed) {
-      ImportProbe* probe = probes_.at(f.target);
-      const int64_t before = probe->started.load();
-      WaitFor(
-          [&] {
-            WatchProcesses();
-            return probe->started.load() > before;
-          },
-          absl::Seconds(3), absl::Milliseconds(5));
-      if (probe->started.load() > before) {
-        absl::Time kill_at = probe->KillTime(f.param / 100.0);
-        absl::SleepFor(std::max(kill_at - absl::Now(), absl::ZeroDuration()));
-      } else {
-        Note(phase_start, "(no import started within 3 s)");
-      }
+    if (f.aimed && WaitForNextImport(f.target, phase_start)) {
+      absl::Time kill_at = probes_.at(f.target)->KillTime(f.param / 100.0);
+      absl::SleepFor(std::max(kill_at - absl::Now(), absl::ZeroDuration()));
     }
     if (f.kind == FaultKind::kDiskFull) {
       if (!disks_.count(f.target)) return;  // no tmpfs: said at the start
+      // A village's disk fills while it imports, so that the import meets it.
+      if (f.target_type == "agent") WaitForNextImport(f.target, phase_start);
       Note(phase_start, f.Describe());
       ++disk_faults;
       disk_refusals_before_ = imports_->disk_full.load();
@@ -1379,7 +1386,9 @@ class FaultRunner {
           Restart(Key(f), [&] { return county_->StartAgent(f.target); });
           return;
         }
-        if (absl::Status s = disks_.at(f.target)->Fill(f.param); !s.ok()) {
+        // Opening needed the room; an import of a chunk (tens of KiB) must
+        // not find it.
+        if (absl::Status s = disks_.at(f.target)->Fill(f.param / 8); !s.ok()) {
           Log(std::string(s.message()));
         }
       }
