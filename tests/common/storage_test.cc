@@ -252,6 +252,50 @@ TEST(StoreTest, FullDiskRefusesWritesThenRecoversWithExactContents) {
   EXPECT_EQ(acknowledged.size(), 20u * (1 + 2 + 3 + 4) + kRounds);
 }
 
+// Past 32 MB of writes the guard family is flushed, so that it pins no old
+// log, and the guard must come back with it: with every other memtable
+// flushed too, the next failed write would otherwise abort the node as in
+// the test above.
+TEST(StoreTest, GuardComesBackAfterItsOwnFlush) {
+  TempDir dir;
+  auto fs = std::make_shared<test_support::FullDiskFileSystem>();
+  std::unique_ptr<rocksdb::Env> env =
+      test_support::FullDiskFileSystem::NewEnv(fs);
+  StoreOptions options = Families();
+  options.env = env.get();
+  auto opened = Store::Open(dir.Sub("db"), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Store& store = **opened;
+  auto write = [&](int i, size_t bytes) {
+    rocksdb::WriteBatch batch;
+    EXPECT_TRUE(batch
+                    .Put(store.Family("records"), absl::StrCat("k", i),
+                         std::string(bytes, 'r'))
+                    .ok());
+    return store.Write(&batch, /*sync=*/false);
+  };
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(write(i, 1 << 20).ok());
+  ASSERT_TRUE(store.db()
+                  ->Flush(rocksdb::FlushOptions(),
+                          std::vector<rocksdb::ColumnFamilyHandle*>{
+                              store.Family("records"), store.Family("default")})
+                  .ok());
+  fs->set_full(true);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(write(100 + i, 100).code(), absl::StatusCode::kResourceExhausted);
+  }
+  fs->set_full(false);
+  absl::Status again;
+  EXPECT_TRUE(test_support::WaitFor(
+      [&] {
+        again = write(200, 100);
+        return again.ok();
+      },
+      absl::Seconds(20), absl::Milliseconds(50)))
+      << again;
+  EXPECT_EQ(MustGet(store, "records", "k200"), std::string(100, 'r'));
+}
+
 TEST(FromRocksTest, MapsCodes) {
   EXPECT_TRUE(FromRocks(rocksdb::Status::OK(), "x").ok());
   absl::Status no_space =
