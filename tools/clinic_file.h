@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/legacy_rng.h"
+#include "tools/seeded_rng.h"
 
 namespace sanji {
 

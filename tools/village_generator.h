@@ -28,7 +28,7 @@
 #include "absl/time/civil_time.h"
 #include "common/vocabulary.h"
 #include "tools/clinic_file.h"
-#include "tools/legacy_rng.h"
+#include "tools/seeded_rng.h"
 
 namespace sanji {
 

@@ -68,12 +68,13 @@
 // faults and exits; --selftest_corrupt_truth checks the checker (moves one
 // record in the truth: the run must FAIL with lost=1 duplicated=1).
 //
-// Determinism: ONE std::mt19937_64 seeded by --seed (printed at start; a
-// random one when not given) draws every random choice, up front and in a
-// fixed order: the workload (records, chunking, voids, re-imports, when each
-// chunk is imported), the village and township on small disks, and then the
-// fault schedule (which fault, when, for how
-// long, on which process or link). Rerunning with the same --seed and the same
+// Determinism: ONE SeededRng (tools/seeded_rng.h: mt19937_64 with draws of
+// our own, so the same on any standard library) seeded by --seed (printed at
+// start; a random one when not given) draws every random choice, up front and
+// in a fixed order: the workload (records, chunking, voids, re-imports, when
+// each chunk is imported), the village and township on small disks, and then
+// the fault schedule (which fault, when, for how long, on which process or
+// link). Rerunning with the same --seed and the same
 // --records/--duration/--townships/--villages_per_township replays exactly the
 // same workload and the same planned schedule. What cannot be replayed is the
 // timing of the processes themselves (how far a sync got when a fault hit,

@@ -26,9 +26,9 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "tests/fault/importer.h"
-#include "tests/fault/legacy_rng.h"
 #include "tests/support/local_county.h"
 #include "tests/support/small_disk.h"
+#include "tools/seeded_rng.h"
 
 namespace sanji::fault {
 

@@ -12,57 +12,25 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "common/period.h"
 #include "common/record_file.h"
 #include "common/record_parse.h"
+#include "common/vocabulary.h"
 
 namespace sanji::fault {
 namespace {
 
-const std::vector<std::string>& Diseases() {
-  // Every code of spec/records.md; the four urgent ones first.
-  static const auto* d =
-      new std::vector<std::string>{"plague",
-                                   "cholera",
-                                   "sars",
-                                   "anthrax_pulmonary",
-                                   "hiv_aids",
-                                   "viral_hepatitis",
-                                   "polio",
-                                   "measles",
-                                   "hfrs",
-                                   "rabies",
-                                   "japanese_encephalitis",
-                                   "dengue",
-                                   "anthrax",
-                                   "dysentery",
-                                   "tuberculosis",
-                                   "typhoid",
-                                   "meningococcal",
-                                   "pertussis",
-                                   "diphtheria",
-                                   "neonatal_tetanus",
-                                   "scarlet_fever",
-                                   "brucellosis",
-                                   "gonorrhea",
-                                   "syphilis",
-                                   "leptospirosis",
-                                   "schistosomiasis",
-                                   "malaria",
-                                   "h7n9",
-                                   "covid19",
-                                   "mpox",
-                                   "influenza",
-                                   "mumps",
-                                   "rubella",
-                                   "hand_foot_mouth",
-                                   "infectious_diarrhea",
-                                   "acute_hemorrhagic_conjunctivitis",
-                                   "leprosy",
-                                   "typhus",
-                                   "kala_azar",
-                                   "echinococcosis",
-                                   "filariasis"};
-  return *d;
+// The notifiable diseases of vocabulary.h (spec/records.md): the urgent ones
+// (class A and managed as class A) and the others.
+const std::vector<std::string>& Diseases(bool urgent) {
+  static const auto* by_urgency = [] {
+    auto* d = new std::vector<std::string>[2];
+    for (const DiseaseInfo& info : sanji::Diseases()) {
+      d[info.urgent ? 1 : 0].emplace_back(info.code);
+    }
+    return d;
+  }();
+  return by_urgency[urgent ? 1 : 0];
 }
 
 struct Person {
@@ -110,10 +78,6 @@ Pools MakePools(SeededRng& rng) {
   return p;
 }
 
-std::string Day(absl::CivilDay d) {
-  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
-}
-
 using Fields = std::map<std::string, std::string, std::less<>>;
 
 std::string CsvLine(const Fields& f) {
@@ -143,8 +107,8 @@ class RecordMaker {
     const std::string& kind = DrawKind(rng);
     absl::CivilDay day =
         rng.Day(absl::CivilDay(2025, 1, 1), absl::CivilDay(2025, 12, 30));
-    std::string when = absl::StrFormat("%sT%02d:%02d", Day(day), rng.Int(7, 20),
-                                       rng.Int(0, 59));
+    std::string when = absl::StrFormat("%sT%02d:%02d", FormatDay(day),
+                                       rng.Int(7, 20), rng.Int(0, 59));
     Fields f{{"record_id", record_id}, {"action", "new"}, {"kind", kind}};
     const Person* who = FillVisit(rng, kind, &when, &f);
     if (who == nullptr) who = FillProgramme(rng, kind, &f);
@@ -153,7 +117,7 @@ class RecordMaker {
     if (who != nullptr) {
       f["patient_id"] = who->id;
       f["sex"] = who->sex;
-      f["birth_date"] = Day(who->birth);
+      f["birth_date"] = FormatDay(who->birth);
     }
     return f;
   }
@@ -233,9 +197,7 @@ class RecordMaker {
     if (kind == "infectious_disease_report") {
       const Person* who = &rng.Pick(pools_.general);
       // One in ten is one of the four urgent diseases.
-      const int64_t last = static_cast<int64_t>(Diseases().size()) - 1;
-      (*f)["disease"] = rng.Chance(0.1) ? Diseases()[rng.Int(0, 3)]
-                                        : Diseases()[rng.Int(4, last)];
+      (*f)["disease"] = rng.Pick(Diseases(/*urgent=*/rng.Chance(0.1)));
       return who;
     }
     if (kind == "death_report") {

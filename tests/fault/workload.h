@@ -23,7 +23,7 @@
 
 #include "absl/status/status.h"
 #include "proto/records.pb.h"
-#include "tests/fault/legacy_rng.h"
+#include "tools/seeded_rng.h"
 
 namespace sanji::fault {
 
