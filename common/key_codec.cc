@@ -11,6 +11,16 @@ void PutFixed64BE(std::string* dst, uint64_t value) {
   dst->append(buf, 8);
 }
 
+std::string EncodeFixed64BE(uint64_t value) {
+  std::string out;
+  PutFixed64BE(&out, value);
+  return out;
+}
+
+bool DecodeFixed64BE(absl::string_view bytes, uint64_t* value) {
+  return bytes.size() == 8 && GetFixed64BE(&bytes, value);
+}
+
 void PutOrderedInt64(std::string* dst, int64_t value) {
   PutFixed64BE(dst, static_cast<uint64_t>(value) ^ (uint64_t{1} << 63));
 }

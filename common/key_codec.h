@@ -12,6 +12,10 @@
 namespace sanji {
 
 void PutFixed64BE(std::string* dst, uint64_t value);
+// The 8 bytes of PutFixed64BE alone: counters and seqs stored as values.
+std::string EncodeFixed64BE(uint64_t value);
+// False unless `bytes` is exactly 8 bytes.
+bool DecodeFixed64BE(absl::string_view bytes, uint64_t* value);
 // Signed values are offset so that negatives sort first.
 void PutOrderedInt64(std::string* dst, int64_t value);
 // One length byte then the bytes; `value` must be at most 255 bytes.

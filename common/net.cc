@@ -105,19 +105,38 @@ bool ReadWithin(grpc::ServerContext* context, absl::Duration timeout,
   return ok;
 }
 
-absl::Status FromGrpc(const grpc::Status& status) {
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view context) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(
+      static_cast<absl::StatusCode>(status.error_code()),
+      context.empty() ? status.error_message()
+                      : absl::StrCat(context, ": ", status.error_message()));
 }
 
-Backoff::Backoff(absl::Duration initial, absl::Duration max)
-    : initial_(initial), max_(max), rng_(std::random_device{}()) {}
+Backoff::Backoff(absl::Duration initial, absl::Duration max, uint64_t seed)
+    : initial_(initial), max_(max), rng_(seed) {}
 
-absl::Duration Backoff::Next() {
-  absl::Duration cap = initial_ * (int64_t{1} << std::min(attempt_, 20));
-  cap = std::min(cap, max_);
-  ++attempt_;
+absl::Duration Backoff::Next(absl::StatusCode last) {
+  constexpr int kLongest = 62;  // 2^62 x any positive initial is past max
+  switch (last) {
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kPermissionDenied:
+      attempt_ = kLongest;
+      return Jittered(max_);
+    case absl::StatusCode::kAborted:
+      return Jittered(std::min(initial_, max_));
+    default:
+      break;
+  }
+  absl::Duration cap = max_;
+  if (attempt_ < kLongest && initial_ < max_ / (int64_t{1} << attempt_)) {
+    cap = initial_ * (int64_t{1} << attempt_);
+  }
+  if (attempt_ < kLongest) ++attempt_;
+  return Jittered(cap);
+}
+
+absl::Duration Backoff::Jittered(absl::Duration cap) {
   std::uniform_real_distribution<double> dist(0.5, 1.0);
   return cap * dist(rng_);
 }

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/support/sync_stream.h"
 
 namespace sanji {
 
@@ -44,8 +45,13 @@ void ConfigureServer(grpc::ServerBuilder* builder);
 absl::Status WaitConnected(grpc::Channel* channel, absl::Duration timeout,
                            const std::string& what);
 
+// Between absl::Status inside and grpc::Status at the edge, keeping the code:
+// a peer's RESOURCE_EXHAUSTED stays RESOURCE_EXHAUSTED, so that the sender
+// backs off as the protocol says instead of taking it for a broken link.
 grpc::Status ToGrpc(const absl::Status& status);
-absl::Status FromGrpc(const grpc::Status& status);
+// With `context`, the message is "CONTEXT: the peer's message".
+absl::Status FromGrpc(const grpc::Status& status,
+                      absl::string_view context = "");
 
 // How long a server waits for the first message (the hello) of a Sync or Push
 // stream. A client sends it at once. Without a limit, a peer that opens a
@@ -61,15 +67,48 @@ inline constexpr absl::Duration kHelloTimeout = absl::Seconds(10);
 bool ReadWithin(grpc::ServerContext* context, absl::Duration timeout,
                 const std::function<bool()>& read);
 
-// Capped exponential backoff with full jitter (AWS architecture blog's "full
-// jitter"). Not thread-safe.
+// Serves one bidirectional stream with `session` (township_node's
+// VillageSession, county_hub's PushSession): each message read goes to
+// session->OnMessage, whose reply is written back and whose error ends the
+// call with that status. The first message must come within kHelloTimeout.
+template <typename Session, typename Reply, typename Message>
+grpc::Status ServeSession(grpc::ServerContext* context,
+                          grpc::ServerReaderWriter<Reply, Message>* stream,
+                          Session* session) {
+  Message message;
+  if (!ReadWithin(context, kHelloTimeout,
+                  [&] { return stream->Read(&message); })) {
+    return grpc::Status::OK;
+  }
+  do {
+    absl::StatusOr<Reply> reply = session->OnMessage(message);
+    if (!reply.ok()) return ToGrpc(reply.status());
+    if (!stream->Write(*reply)) break;
+  } while (stream->Read(&message));
+  return grpc::Status::OK;
+}
+
+// Capped exponential backoff with "equal jitter": the n-th wait in a row is
+// uniform in [c/2, c], c = min(max, initial * 2^n), so that many clients
+// spread out but none comes back at once. What ended the last attempt
+// changes the pace (proto/village_sync.proto, proto/rollup_sync.proto):
+//   RESOURCE_EXHAUSTED, PERMISSION_DENIED  the peer is full or refuses us: that
+//                      will not change within seconds, so the longest wait at
+//                      once, and every wait after it, until Reset()
+//   ABORTED            retry from the peer's watermark: the shortest wait
+//   any other          the next wait in the series
+// Not thread-safe.
 class Backoff {
  public:
-  Backoff(absl::Duration initial, absl::Duration max);
-  absl::Duration Next();
+  Backoff(absl::Duration initial, absl::Duration max,
+          uint64_t seed = std::random_device{}());
+  absl::Duration Next(absl::StatusCode last = absl::StatusCode::kUnavailable);
+  // After an attempt that made progress: the series starts again.
   void Reset() { attempt_ = 0; }
 
  private:
+  absl::Duration Jittered(absl::Duration cap);
+
   absl::Duration initial_;
   absl::Duration max_;
   int attempt_ = 0;

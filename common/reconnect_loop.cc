@@ -36,7 +36,7 @@ void ReconnectLoop::SetLinkState(const std::string& state) {
 void ReconnectLoop::MarkAcknowledged() {
   absl::MutexLock lock(&mu_);
   last_ack_unix_ms_ = absl::ToUnixMillis(absl::Now());
-  last_error_.clear();
+  last_error_ = absl::OkStatus();
 }
 
 void ReconnectLoop::Read(std::string* link_state, int64_t* last_ack_unix_ms,
@@ -44,11 +44,16 @@ void ReconnectLoop::Read(std::string* link_state, int64_t* last_ack_unix_ms,
   absl::MutexLock lock(&mu_);
   *link_state = link_state_;
   *last_ack_unix_ms = last_ack_unix_ms_;
-  *last_error = last_error_;
+  *last_error = std::string(last_error_.message());
+}
+
+absl::Status ReconnectLoop::last_error() const {
+  absl::MutexLock lock(&mu_);
+  return last_error_;
 }
 
 void ReconnectLoop::Run() {
-  Backoff backoff(absl::Milliseconds(100), absl::Seconds(10));
+  Backoff backoff(pace_.initial, pace_.max);
   while (true) {
     grpc::ClientContext context;
     {
@@ -64,11 +69,12 @@ void ReconnectLoop::Run() {
       absl::MutexLock lock(&mu_);
       active_ = nullptr;
       link_state_ = "down";
-      if (!status.ok()) last_error_ = std::string(status.message());
+      if (!status.ok()) last_error_ = status;
     }
-    if (progressed)
+    if (progressed) {
       backoff.Reset();  // a session that made progress earns a fast retry
-    absl::Duration wait = backoff.Next();
+    }
+    absl::Duration wait = backoff.Next(status.code());
     absl::MutexLock lock(&mu_);
     auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return stopping_ || retry_now_;

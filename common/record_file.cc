@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/csv.h"
 #include "nlohmann/json.hpp"
 
 namespace sanji {
@@ -196,20 +197,6 @@ absl::StatusOr<std::string> DecodeToUtf8(absl::string_view path,
   return text;
 }
 
-// Strips ASCII whitespace and the ideographic space U+3000 from both ends.
-absl::string_view TrimCell(absl::string_view s) {
-  constexpr absl::string_view kIdeographicSpace = "\xE3\x80\x80";
-  while (true) {
-    absl::string_view before = s;
-    s = absl::StripAsciiWhitespace(s);
-    while (absl::ConsumePrefix(&s, kIdeographicSpace)) {
-    }
-    while (absl::ConsumeSuffix(&s, kIdeographicSpace)) {
-    }
-    if (s.size() == before.size()) return s;
-  }
-}
-
 bool IsKnownColumn(absl::string_view name) {
   for (absl::string_view c : KnownColumns()) {
     if (c == name) return true;
@@ -230,111 +217,7 @@ class UnknownColumns {
 };
 
 // -----------------------------------------------------------------------------
-// CSV (RFC 4180, with CRLF, LF or CR line ends).
-
-struct CsvRecord {
-  int64_t line = 0;  // physical line where the record starts
-  std::vector<std::string> fields;
-  std::string error;  // non-empty when the record is malformed
-};
-
-class CsvReader {
- public:
-  explicit CsvReader(absl::string_view text) : text_(text) {}
-
-  // Reads the next record; false at end of input.
-  bool Next(CsvRecord* rec) {
-    if (pos_ >= text_.size()) return false;
-    rec->line = line_;
-    rec->fields.clear();
-    rec->error.clear();
-    std::string field;
-    bool in_quotes = false;
-    bool after_quote = false;    // just past a closing quote
-    int64_t quote_line = line_;  // where the last opening quote was
-    while (pos_ < text_.size()) {
-      char c = text_[pos_];
-      if (in_quotes) {
-        if (c == '"') {
-          if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
-            field.push_back('"');
-            pos_ += 2;
-          } else {
-            in_quotes = false;
-            after_quote = true;
-            ++pos_;
-          }
-        } else if (c == '\r' || c == '\n') {
-          field.push_back('\n');
-          ConsumeNewline();
-        } else {
-          field.push_back(c);
-          ++pos_;
-        }
-        continue;
-      }
-      if (c == ',') {
-        rec->fields.push_back(std::move(field));
-        field.clear();
-        after_quote = false;
-        ++pos_;
-        continue;
-      }
-      if (c == '\r' || c == '\n') {
-        ConsumeNewline();
-        rec->fields.push_back(std::move(field));
-        return true;
-      }
-      if (c == '"' && !after_quote && TrimCell(field).empty()) {
-        // Opening quote (spaces before it are tolerated and dropped).
-        field.clear();
-        in_quotes = true;
-        quote_line = line_;
-        ++pos_;
-        continue;
-      }
-      if (after_quote && c != ' ' && c != '\t') {
-        if (rec->error.empty()) {
-          rec->error = absl::StrCat(
-              "field ", rec->fields.size() + 1,
-              " has text after its closing quote (a '\"' inside a quoted "
-              "field must be doubled as '\"\"')");
-        }
-      }
-      // A quote inside an unquoted field is kept literally.
-      field.push_back(c);
-      ++pos_;
-    }
-    // End of input.
-    if (in_quotes) {
-      rec->error = absl::StrCat("a quoted field starting on line ", quote_line,
-                                " is never closed (missing '\"'); the rest of "
-                                "the file was read as part of this row");
-    }
-    rec->fields.push_back(std::move(field));
-    return true;
-  }
-
- private:
-  void ConsumeNewline() {
-    if (text_[pos_] == '\r' && pos_ + 1 < text_.size() &&
-        text_[pos_ + 1] == '\n')
-      ++pos_;
-    ++pos_;
-    ++line_;
-  }
-
-  absl::string_view text_;
-  size_t pos_ = 0;
-  int64_t line_ = 1;
-};
-
-bool AllEmpty(const std::vector<std::string>& fields) {
-  for (const std::string& f : fields) {
-    if (!TrimCell(f).empty()) return false;
-  }
-  return true;
-}
+// CSV (common/csv.h).
 
 absl::Status SplitCsv(absl::string_view path, absl::string_view text,
                       RecordFileContents* out) {
@@ -342,7 +225,7 @@ absl::Status SplitCsv(absl::string_view path, absl::string_view text,
   CsvRecord rec;
   bool have_header = false;
   while (reader.Next(&rec)) {
-    if (rec.error.empty() && AllEmpty(rec.fields)) continue;
+    if (rec.error.empty() && IsBlankRecord(rec)) continue;
     if (!rec.error.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": the header row (line ", rec.line,
@@ -381,7 +264,7 @@ absl::Status SplitCsv(absl::string_view path, absl::string_view text,
   }
   const std::vector<std::string> header = rec.fields;
   while (reader.Next(&rec)) {
-    if (rec.error.empty() && AllEmpty(rec.fields)) continue;
+    if (rec.error.empty() && IsBlankRecord(rec)) continue;
     if (!rec.error.empty()) {
       out->malformed.push_back(MalformedRow{rec.line, rec.error});
       continue;

@@ -16,9 +16,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/org_code.h"
 #include "common/status_macros.h"
 #include "rocksdb/listener.h"
 #include "rocksdb/options.h"
@@ -59,11 +61,32 @@
 // The guard family is flushed, and the guard put back, every kGuardFlushBytes
 // of writes, so that its memtable never pins old logs on disk.
 
+// The store family
+//
+// Every store has, besides the program's own families, one family of its own,
+// "store", the guard family above:
+//    "memtable_guard" -> ""         put without the log; never durable
+//    "format"         -> name ' ' version
+//    name             := the program whose layout the other families follow,
+//                        e.g. "township_node"
+//    version          := decimal; changes with any change to that layout
+//    "owner"          -> org code   (common/org_code.h) the village, township
+//                                   or county the data is of
+// The format mark is written, synced, when the store is created. At every
+// open a store whose mark names another program or version is refused, and
+// so is an existing database without a mark that lacks one of the layout's
+// families (a directory of something else); an older store of the same
+// format gets the families the layout has added. The owner is bound the same
+// way, and a store of another organisation refused. Nothing is changed in a
+// refused store but the guard, which is not durable.
+
 namespace sanji {
 namespace {
 
-constexpr char kGuardFamily[] = "store";
+constexpr char kStoreFamily[] = "store";
 constexpr char kGuardKey[] = "memtable_guard";
+constexpr char kFormatKey[] = "format";
+constexpr char kOwnerKey[] = "owner";
 constexpr uint64_t kGuardFlushBytes = 32 << 20;
 constexpr uint64_t kWriteBufferBytes = 16 << 20;
 constexpr uint64_t kGuardWriteBufferBytes = 1 << 20;
@@ -142,6 +165,23 @@ class InfoLog final : public rocksdb::Logger {
   uint64_t written_ = 0;
 };
 
+rocksdb::ColumnFamilyOptions FamilyOptions(absl::string_view name) {
+  rocksdb::ColumnFamilyOptions options;
+  options.write_buffer_size =
+      name == kStoreFamily ? kGuardWriteBufferBytes : kWriteBufferBytes;
+  return options;
+}
+
+// A database without a format mark that lacks `family` of the layout: written
+// by something else, so not ours to change.
+absl::Status NotThisFormat(absl::string_view dir, const StoreFormat& format,
+                           absl::string_view family) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "data directory ", dir, " holds a database that is not the data of a ",
+      format.name, " (it has no family '", family,
+      "'); choose another --data_dir"));
+}
+
 }  // namespace
 
 absl::Status FromRocks(const rocksdb::Status& status,
@@ -181,15 +221,56 @@ class Store::RecoveryListener final : public rocksdb::EventListener {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     const std::string& dir, const StoreOptions& options) {
+  if (options.format.name.empty()) {
+    return absl::InvalidArgumentError("a store needs a format name");
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create data directory ", dir, ": ", ec.message()));
   }
+  // An existing database is opened with the families it has, whatever they
+  // are, so that the format mark can be read before anything is added.
+  std::vector<std::string> families;
+  rocksdb::DBOptions probe;
+  if (options.env != nullptr) probe.env = options.env;
+  const bool existed =
+      rocksdb::DB::ListColumnFamilies(probe, dir, &families).ok();
+  auto has = [&families](absl::string_view name) {
+    return std::find(families.begin(), families.end(), name) != families.end();
+  };
+  if (existed && !has(kStoreFamily)) {
+    for (const std::string& name : options.column_families) {
+      if (!has(name)) return NotThisFormat(dir, options.format, name);
+    }
+    families.push_back(kStoreFamily);
+  } else if (!existed) {
+    families = {rocksdb::kDefaultColumnFamilyName};
+    families.insert(families.end(), options.column_families.begin(),
+                    options.column_families.end());
+    families.push_back(kStoreFamily);
+  }
+  std::unique_ptr<Store> store(new Store());
+  RETURN_IF_ERROR(store->OpenDatabase(dir, families, options,
+                                      /*create_missing=*/true));
+  {
+    absl::MutexLock lock(&store->writes_mu_);
+    RETURN_IF_ERROR(
+        FromRocks(store->PutGuard(), absl::StrCat("opening RocksDB in ", dir)));
+  }
+  RETURN_IF_ERROR(store->CheckFormat(options, existed));
+  if (!options.owner.empty()) RETURN_IF_ERROR(store->CheckOwner(options.owner));
+  return store;
+}
+
+absl::Status Store::OpenDatabase(const std::string& dir,
+                                 const std::vector<std::string>& families,
+                                 const StoreOptions& options,
+                                 bool create_missing) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
+  db_options.create_missing_column_families = create_missing;
   // Small, old clinic PCs: keep background work and memory modest.
   db_options.max_background_jobs = 2;
   if (options.env != nullptr) db_options.env = options.env;
@@ -203,20 +284,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   // Nor at close: the guard is not in the log, so RocksDB would otherwise
   // flush every memtable at every shutdown.
   db_options.avoid_flush_during_shutdown = true;
+  db_options.listeners.push_back(std::make_shared<RecoveryListener>(this));
 
-  std::unique_ptr<Store> store(new Store());
-  db_options.listeners.push_back(
-      std::make_shared<RecoveryListener>(store.get()));
-  rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = kWriteBufferBytes;
-  rocksdb::ColumnFamilyOptions guard_options;
-  guard_options.write_buffer_size = kGuardWriteBufferBytes;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (const std::string& name : options.column_families) {
-    descriptors.emplace_back(name, cf_options);
+  for (const std::string& name : families) {
+    descriptors.emplace_back(name, FamilyOptions(name));
   }
-  descriptors.emplace_back(kGuardFamily, guard_options);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
@@ -229,19 +302,71 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     }
     return FromRocks(s, absl::StrCat("opening RocksDB in ", dir));
   }
-  store->dir_ = dir;
-  store->recovery_free_bytes_ =
-      kWriteBufferBytes * (descriptors.size() - 1) + kGuardWriteBufferBytes;
-  store->db_.reset(raw);
-  store->guard_ = handles.back();
-  handles.pop_back();
+  dir_ = dir;
+  db_.reset(raw);
   for (size_t i = 0; i < handles.size(); ++i) {
-    store->families_[descriptors[i].name] = handles[i];
+    if (descriptors[i].name == kStoreFamily) {
+      guard_ = handles[i];
+    } else {
+      families_[descriptors[i].name] = handles[i];
+    }
   }
-  absl::MutexLock lock(&store->writes_mu_);
-  RETURN_IF_ERROR(
-      FromRocks(store->PutGuard(), absl::StrCat("opening RocksDB in ", dir)));
-  return store;
+  recovery_free_bytes_ =
+      kWriteBufferBytes * families_.size() + kGuardWriteBufferBytes;
+  return absl::OkStatus();
+}
+
+absl::Status Store::CheckFormat(const StoreOptions& options, bool existed) {
+  const std::string want =
+      absl::StrCat(options.format.name, " ", options.format.version);
+  ASSIGN_OR_RETURN(std::optional<std::string> mark, Get(guard_, kFormatKey));
+  std::vector<std::string> missing;
+  for (const std::string& name : options.column_families) {
+    if (Family(name) == nullptr) missing.push_back(name);
+  }
+  if (mark.has_value() && *mark != want) {
+    std::pair<absl::string_view, absl::string_view> have =
+        absl::StrSplit(*mark, absl::MaxSplits(' ', 1));
+    if (have.first != options.format.name) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data directory ", dir_, " holds the data of a ", have.first,
+          ", not of a ", options.format.name, "; choose another --data_dir"));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data directory ", dir_, " holds ", options.format.name,
+        " data in format version ", have.second, "; this program reads ",
+        "version ", options.format.version,
+        " only: run the version that wrote it, or choose another --data_dir"));
+  }
+  if (!mark.has_value() && existed && !missing.empty()) {
+    return NotThisFormat(dir_, options.format, missing.front());
+  }
+  for (const std::string& name : missing) {
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    RETURN_IF_ERROR(
+        FromRocks(db_->CreateColumnFamily(FamilyOptions(name), name, &handle),
+                  absl::StrCat("adding family ", name, " in ", dir_)));
+    families_[name] = handle;
+  }
+  if (mark.has_value()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  batch.Put(guard_, kFormatKey, want);
+  return Write(&batch);
+}
+
+absl::Status Store::CheckOwner(const std::string& owner) {
+  ASSIGN_OR_RETURN(std::optional<std::string> bound, Get(guard_, kOwnerKey));
+  if (!bound.has_value()) {
+    rocksdb::WriteBatch batch;
+    batch.Put(guard_, kOwnerKey, owner);
+    return Write(&batch);
+  }
+  if (*bound == owner) return absl::OkStatus();
+  std::optional<OrgLevel> level = LevelOfCode(owner);
+  absl::string_view what = level.has_value() ? LevelName(*level) : "owner";
+  return absl::FailedPreconditionError(absl::StrCat(
+      "data directory ", dir_, " belongs to ", what, " ", *bound, ", not ",
+      owner, "; use that --", what, "_id or another --data_dir"));
 }
 
 Store::~Store() {

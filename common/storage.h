@@ -36,7 +36,21 @@
 
 namespace sanji {
 
+// What a store holds, written into it when it is created and checked at every
+// open, so that a data directory of another program or of another version of
+// this layout is refused with a message instead of being misread. `name` is
+// the program whose layout it is ("village_agent"); `version` changes with
+// any change to that layout's grammar.
+struct StoreFormat {
+  std::string name;
+  int version = 1;
+};
+
 struct StoreOptions {
+  StoreFormat format;  // required
+  // The organisation code the store belongs to, bound at creation and checked
+  // at every open; empty for none.
+  std::string owner;
   // Column families besides "default".
   std::vector<std::string> column_families;
   // For tests that simulate power loss; nullptr means the real file system.
@@ -46,6 +60,8 @@ struct StoreOptions {
 class Store {
  public:
   // Opens or creates the database in `dir` (created if missing).
+  // FAILED_PRECONDITION, saying what to do, when `dir` holds a store of
+  // another format (storage.cc has the rule) or is in use by another process.
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       const std::string& dir, const StoreOptions& options);
   ~Store();
@@ -74,6 +90,17 @@ class Store {
  private:
   class RecoveryListener;
   Store() = default;
+  // Opens the RocksDB database in `dir` with `families` (and creates those
+  // missing when `create_missing`).
+  absl::Status OpenDatabase(const std::string& dir,
+                            const std::vector<std::string>& families,
+                            const StoreOptions& options, bool create_missing);
+  // Checks the format mark of a store that existed before, or writes it into
+  // a new one (storage.cc, "The store family"); adds the layout's families
+  // missing from an older store of the same format.
+  absl::Status CheckFormat(const StoreOptions& options, bool existed);
+  // Binds a new store to options.owner, or refuses one bound to another.
+  absl::Status CheckOwner(const std::string& owner);
   // Brings RocksDB out of a background error that it does not recover from
   // by itself; true when it takes writes again. Waits for writes in flight.
   bool Recover() ABSL_LOCKS_EXCLUDED(writes_mu_);

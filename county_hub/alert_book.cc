@@ -7,23 +7,24 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/alert_rules.h"
+#include "common/org_code.h"
+#include "common/rollup_layout.h"
 #include "common/status_macros.h"
 #include "common/vocabulary.h"
+#include "county_hub/hub_layout.h"
 
 namespace sanji {
 namespace {
 
-constexpr char kFamily[] = "alerts";
+constexpr const char* kFamily = hub_layout::kAlerts;
 
 std::string KeyOf(const Alert& alert) {
-  return absl::StrCat(alert.village_id(), "|", alert.record_id());
+  return EncodeRecordKey(alert.village_id(), alert.record_id());
 }
 
 absl::Status ValidateAlert(const Alert& alert, const std::string& township_id) {
   const std::string& v = alert.village_id();
-  if (v.size() != 12 ||
-      v.find_first_not_of("0123456789") != std::string::npos ||
-      !absl::StartsWith(v, township_id)) {
+  if (!IsCodeWithin(v, OrgLevel::kVillage, township_id)) {
     return absl::PermissionDeniedError(
         absl::StrCat("alert for village '", v, "' does not belong to township ",
                      township_id));

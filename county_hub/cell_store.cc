@@ -6,18 +6,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/catalogue.h"
-#include "common/cell_key.h"
+#include "common/org_code.h"
 #include "common/period.h"
+#include "common/rollup_layout.h"
 #include "common/status_macros.h"
+#include "county_hub/hub_layout.h"
 
 namespace sanji {
 namespace {
 
 absl::Status ValidateCell(const Cell& cell, const std::string& township_id) {
   const std::string& v = cell.village_id();
-  if (v.size() != 12 ||
-      v.find_first_not_of("0123456789") != std::string::npos ||
-      !absl::StartsWith(v, township_id)) {
+  if (!IsCodeWithin(v, OrgLevel::kVillage, township_id)) {
     return absl::PermissionDeniedError(
         absl::StrCat("cell for village '", v, "' does not belong to township ",
                      township_id));
@@ -49,28 +49,15 @@ absl::Status ValidateCell(const Cell& cell, const std::string& township_id) {
 
 absl::StatusOr<std::unique_ptr<CountyCellStore>> CountyCellStore::Open(
     const std::string& dir, const std::string& county_id, rocksdb::Env* env) {
-  StoreOptions options;
-  // "alerts" belongs to CountyAlertBook, which shares this store.
-  options.column_families = {"cells", "alerts"};
+  // The alerts family belongs to CountyAlertBook, which shares this store.
+  StoreOptions options = hub_layout::Options(county_id);
   options.env = env;
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir, options));
-  ASSIGN_OR_RETURN(std::optional<std::string> owner,
-                   store->Get(store->Family("default"), "county_id"));
-  if (owner.has_value() && *owner != county_id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data directory ", dir, " belongs to county ", *owner, ", not ",
-        county_id, "; use that --county_id or another --data_dir"));
-  }
-  if (!owner.has_value()) {
-    rocksdb::WriteBatch batch;
-    batch.Put(store->Family("default"), "county_id", county_id);
-    RETURN_IF_ERROR(store->Write(&batch));
-  }
   // Counted once here, then kept up to date by ApplyBatch, so that `status`
   // does not scan every cell.
   uint64_t count = 0;
   std::unique_ptr<rocksdb::Iterator> it =
-      store->NewIterator(store->Family("cells"));
+      store->NewIterator(store->Family(hub_layout::kCells));
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
   RETURN_IF_ERROR(FromRocks(it->status(), "counting cells"));
   std::unique_ptr<CountyCellStore> cells(

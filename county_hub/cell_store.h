@@ -4,7 +4,8 @@
 // duplicated, replayed or reordered batches change nothing. A batch is
 // validated whole (every cell must belong to a village of the sending township
 // and name a known cell indicator and period) and written in one synced
-// WriteBatch before it is acknowledged.
+// WriteBatch before it is acknowledged. The store's layout is
+// county_hub/hub_layout.h.
 //
 // Thread-safety: thread-safe; writes are serialized internally.
 #ifndef SANJI_COUNTY_HUB_CELL_STORE_H_
@@ -17,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/storage.h"
+#include "county_hub/hub_layout.h"
 #include "proto/rollup_sync.pb.h"
 
 namespace sanji {
@@ -36,7 +38,9 @@ class CountyCellStore {
 
   const Store* store() const { return store_.get(); }
   Store* mutable_store() { return store_.get(); }
-  rocksdb::ColumnFamilyHandle* cells() const { return store_->Family("cells"); }
+  rocksdb::ColumnFamilyHandle* cells() const {
+    return store_->Family(hub_layout::kCells);
+  }
 
  private:
   explicit CountyCellStore(std::unique_ptr<Store> store, std::string county_id)

@@ -2,56 +2,16 @@
 
 #include <algorithm>
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "common/net.h"
+#include "county_hub/push_session.h"
 
 namespace sanji {
 
 grpc::Status HubService::Push(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<RollupDown, RollupUp>* stream) {
-  RollupUp up;
-  // A peer that never says hello must not hold this thread (kHelloTimeout).
-  if (!ReadWithin(context, kHelloTimeout, [&] { return stream->Read(&up); })) {
-    return grpc::Status::OK;
-  }
-  if (!up.has_hello()) {
-    return grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        "a rollup stream must start with a hello naming the township");
-  }
-  const std::string township = up.hello().township_id();
-  if (township.size() != 9 ||
-      township.find_first_not_of("0123456789") != std::string::npos ||
-      !absl::StartsWith(township, county_id_)) {
-    return grpc::Status(
-        grpc::StatusCode::PERMISSION_DENIED,
-        absl::StrCat("township '", township, "' does not belong to county ",
-                     county_id_,
-                     ": a township code is 9 digits starting with "
-                     "its county's 6"));
-  }
-  RollupDown down;
-  down.set_acked_batch_id(0);
-  if (!stream->Write(down)) return grpc::Status::OK;
-  while (stream->Read(&up)) {
-    if (!up.has_batch()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "only cell batches may follow the hello");
-    }
-    // Alerts first and separately durable: a crash between the two writes
-    // leaves the batch unacknowledged, and its resend changes nothing twice.
-    // Every cell is checked before the alerts are stored, so that a batch
-    // refused for one bad cell stores nothing at all.
-    absl::Status s = CountyCellStore::ValidateBatch(township, up.batch());
-    if (s.ok()) s = alerts_->Apply(township, up.batch().alerts());
-    if (s.ok()) s = cells_->ApplyBatch(township, up.batch());
-    if (!s.ok()) return ToGrpc(s);
-    down.set_acked_batch_id(up.batch().batch_id());
-    if (!stream->Write(down)) break;
-  }
-  return grpc::Status::OK;
+  PushSession session(county_id_, cells_, alerts_);
+  return ServeSession(context, stream, &session);
 }
 
 grpc::Status HubService::WatchAlerts(grpc::ServerContext* context,

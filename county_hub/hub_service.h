@@ -1,5 +1,7 @@
 // CountyHub gRPC service: rollup streams from townships (cells and alerts),
-// reports, the alert line list (WatchAlerts, ReviewAlert), status.
+// each a PushSession (push_session.h; the protocol is in
+// proto/rollup_sync.proto), reports, the alert line list (WatchAlerts,
+// ReviewAlert), status.
 // Thread-safe; owns nothing.
 #ifndef SANJI_COUNTY_HUB_HUB_SERVICE_H_
 #define SANJI_COUNTY_HUB_HUB_SERVICE_H_

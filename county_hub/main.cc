@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "common/cli.h"
 #include "common/net.h"
+#include "common/org_code.h"
 #include "common/program.h"
 #include "common/record_parse.h"
 #include "common/shutdown.h"
@@ -72,8 +73,7 @@ int Serve() {
   std::string county = absl::GetFlag(FLAGS_county_id);
   RequireFlag("county_id", county);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
-  if (county.size() != 6 ||
-      county.find_first_not_of("0123456789") != std::string::npos) {
+  if (!IsCodeAt(county, OrgLevel::kCounty)) {
     ExitUsage(
         absl::StrCat("--county_id=", county, " is not a 6-digit county code"));
   }

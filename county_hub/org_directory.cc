@@ -10,90 +10,25 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/csv.h"
+#include "common/org_code.h"
 
 namespace sanji {
 namespace {
 
-constexpr absl::string_view kBom = "\xEF\xBB\xBF";
-
-struct CsvRecord {
-  int line = 0;  // physical line the record starts on, from 1
-  std::vector<std::string> fields;
-};
-
-// RFC 4180 CSV: fields separated by commas, optionally quoted with '"' (a quote
-// inside a quoted field is doubled; quoted fields may span lines), records
-// ending in "\n" or "\r\n". A leading UTF-8 BOM is skipped. Blank lines are
-// skipped.
+// The records of `text`, blank lines left out; the first malformed record
+// fails the whole file (these files are small and made by the county office,
+// which must fix them before the hub starts).
 absl::Status ParseCsv(absl::string_view source, absl::string_view text,
                       std::vector<CsvRecord>* out) {
-  if (absl::StartsWith(text, kBom)) text.remove_prefix(kBom.size());
-  int line = 1;
-  size_t i = 0;
-  const size_t n = text.size();
-  while (i < n) {
-    CsvRecord record;
-    record.line = line;
-    bool quoted = false;
-    while (true) {
-      std::string field;
-      if (i < n && text[i] == '"') {
-        quoted = true;
-        ++i;
-        bool closed = false;
-        while (i < n) {
-          char c = text[i];
-          if (c == '"') {
-            if (i + 1 < n && text[i + 1] == '"') {
-              field.push_back('"');
-              i += 2;
-              continue;
-            }
-            ++i;
-            closed = true;
-            break;
-          }
-          if (c == '\n') ++line;
-          field.push_back(c);
-          ++i;
-        }
-        if (!closed) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              source, ":", record.line,
-              ": a quoted field is never closed (a field that starts with \" "
-              "must end with \"; write \"\" for a quote inside it)"));
-        }
-        if (i < n && text[i] != ',' && text[i] != '\n' &&
-            !(text[i] == '\r' && (i + 1 == n || text[i + 1] == '\n'))) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              source, ":", line,
-              ": unexpected text after a closing quote (quote the whole "
-              "field, and write \"\" for a quote inside it)"));
-        }
-      } else {
-        while (i < n && text[i] != ',' && text[i] != '\n') {
-          if (text[i] == '\r' && (i + 1 == n || text[i + 1] == '\n')) break;
-          field.push_back(text[i]);
-          ++i;
-        }
-      }
-      record.fields.push_back(std::move(field));
-      if (i < n && text[i] == ',') {
-        ++i;
-        continue;
-      }
-      // End of record: "\r\n", "\n", a lone "\r" at the end, or end of text.
-      if (i < n && text[i] == '\r') ++i;
-      if (i < n && text[i] == '\n') {
-        ++i;
-        ++line;
-      }
-      break;
+  CsvReader reader(text);
+  CsvRecord record;
+  while (reader.Next(&record)) {
+    if (!record.error.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ":", record.line, ": ", record.error));
     }
-    // A blank (or all-space) line is no record.
-    bool blank = !quoted && record.fields.size() == 1 &&
-                 absl::StripAsciiWhitespace(record.fields[0]).empty();
-    if (!blank) out->push_back(std::move(record));
+    if (!IsBlankRecord(record)) out->push_back(std::move(record));
   }
   return absl::OkStatus();
 }
@@ -116,11 +51,7 @@ absl::Status ReadFile(const std::string& path, absl::string_view what,
 }
 
 bool AllDigits(absl::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
+  return !s.empty() && s.find_first_not_of("0123456789") == s.npos;
 }
 
 // Checks that the header's first columns are `expected` (later columns are
@@ -147,7 +78,7 @@ absl::Status CheckFieldCount(absl::string_view source, const CsvRecord& header,
                    " (quote a field that contains a comma)"));
 }
 
-absl::Status ParseCount(absl::string_view source, int line,
+absl::Status ParseCount(absl::string_view source, int64_t line,
                         absl::string_view column, absl::string_view text,
                         int64_t* out) {
   absl::string_view s = absl::StripAsciiWhitespace(text);
@@ -193,8 +124,7 @@ absl::Status OrgDirectory::ParseNames(absl::string_view source,
     s = CheckFieldCount(source, records[0], row);
     if (!s.ok()) return s;
     std::string id(absl::StripAsciiWhitespace(row.fields[0]));
-    if (!AllDigits(id) ||
-        (id.size() != 6 && id.size() != 9 && id.size() != 12)) {
+    if (!LevelOfCode(id).has_value()) {
       return absl::InvalidArgumentError(absl::StrCat(
           source, ":", row.line, ": org_id: '", row.fields[0],
           "' is not an organisation code (must be 6, 9 or 12 digits)"));
@@ -239,7 +169,7 @@ absl::Status OrgDirectory::ParsePopulation(absl::string_view source,
     s = CheckFieldCount(source, records[0], row);
     if (!s.ok()) return s;
     std::string id(absl::StripAsciiWhitespace(row.fields[0]));
-    if (!AllDigits(id) || id.size() != 12) {
+    if (!IsCodeAt(id, OrgLevel::kVillage)) {
       return absl::InvalidArgumentError(absl::StrCat(
           source, ":", row.line, ": org_id: '", row.fields[0],
           "' is not a village code (population rows are per village: 12 "

@@ -12,8 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/catalogue.h"
-#include "common/cell_key.h"
+#include "common/csv.h"
+#include "common/org_code.h"
 #include "common/period.h"
+#include "common/rollup_layout.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace sanji {
@@ -25,28 +28,6 @@ namespace {
 constexpr absl::string_view kHealthRecordRate = "health_record_rate";
 constexpr absl::string_view kDeathRatePermille = "death_rate_permille";
 constexpr absl::string_view kHealthRecordsCreated = "health_records_created";
-
-enum class Level { kCounty = 0, kTownship = 1, kVillage = 2 };
-
-absl::string_view LevelName(Level level) {
-  switch (level) {
-    case Level::kCounty:
-      return "county";
-    case Level::kTownship:
-      return "township";
-    case Level::kVillage:
-      return "village";
-  }
-  return "";
-}
-
-bool AllDigits(absl::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
 
 absl::string_view View(const rocksdb::Slice& s) {
   return absl::string_view(s.data(), s.size());
@@ -306,6 +287,300 @@ void Derive(const Selection& sel, absl::string_view village,
   }
 }
 
+// The organisation a report covers and the level of its rows.
+struct Scope {
+  OrgLevel level = OrgLevel::kCounty;      // of the rows
+  OrgLevel org_level = OrgLevel::kCounty;  // of the organisation covered
+  std::string org;                         // its code; empty: the county
+  std::string prefix;  // of the cell keys of the organisation covered
+};
+
+absl::StatusOr<Scope> ParseScope(const ReportQuery& query,
+                                 const std::string& county_id) {
+  Scope scope;
+  std::optional<OrgLevel> level =
+      ParseLevelName(query.level.empty() ? "county" : query.level);
+  if (!level.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "level '", query.level, "' is not one of county, township, village"));
+  }
+  scope.level = *level;
+  scope.prefix = county_id;
+  const std::string& org = query.org;
+  if (!org.empty() && org != county_id) {
+    std::optional<OrgLevel> org_level = LevelOfCode(org);
+    if (!org_level.has_value() || !absl::StartsWith(org, county_id)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("org '", org, "' is not an organisation of county ",
+                       county_id, ": use the county (", county_id,
+                       "), one of its townships (9 digits starting with ",
+                       county_id, ") or villages (12 digits)"));
+    }
+    scope.org_level = *org_level;
+    scope.org = org;
+    scope.prefix = org;
+  }
+  if (scope.org_level > scope.level) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "org ", org, " is a ", LevelName(scope.org_level), ", below the ",
+        LevelName(scope.level), " level asked for: use --level=",
+        LevelName(scope.org_level), " (or lower) for it, or an org at the ",
+        LevelName(scope.level), " level or above"));
+  }
+  return scope;
+}
+
+// One pass over the cells under a prefix: for each (village, indicator)
+// group, seeks straight to the days (or the calendar cell) of the period and
+// skips the rest of the group.
+class CellScan {
+ public:
+  CellScan(const Selection& sel, const Period& period, rocksdb::Iterator* it)
+      : sel_(sel),
+        period_(period),
+        it_(it),
+        first_(FormatDay(period.first)),
+        last_(FormatDay(period.last)),
+        year_first_(FormatDay(absl::CivilDay(period.first.year(), 1, 1))),
+        calendar_key_(period.Key()),
+        created_(IndexOf(kHealthRecordsCreated)) {}
+
+  absl::Status Run(absl::string_view prefix, VillageMap* villages) {
+    const size_t n = Indicators().size();
+    std::string current_village;
+    Totals* current = nullptr;
+    it_->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+    while (it_->Valid()) {
+      absl::string_view key = View(it_->key());
+      if (!absl::StartsWith(key, prefix)) break;
+      CellKeyParts parts;
+      if (!DecodeCellKey(key, &parts) ||
+          !IsCodeAt(parts.village_id, OrgLevel::kVillage)) {
+        it_->Next();  // not a cell key of ours
+        continue;
+      }
+      if (current == nullptr || parts.village_id != current_village) {
+        current_village.assign(parts.village_id.data(),
+                               parts.village_id.size());
+        current = &villages->try_emplace(current_village, n).first->second;
+      }
+      RETURN_IF_ERROR(ReadGroup(parts, current));
+    }
+    return FromRocks(it_->status(), "reading the cells");
+  }
+
+ private:
+  // Reads what the report needs of the group of `parts` (views into the
+  // iterator's key, so used before the first seek) and leaves the iterator
+  // past the group.
+  absl::Status ReadGroup(const CellKeyParts& parts, Totals* totals) {
+    const std::vector<IndicatorDef>& defs = Indicators();
+    int slot = -1;               // catalogue index read into
+    bool breakdown = false;      // a breakdown code to read
+    bool calendar_cell = false;  // one cell of period.Key()
+    int index = IndexOf(parts.indicator);
+    if (index >= 0) {
+      if (sel_.read[index]) {
+        slot = index;
+        calendar_cell = defs[index].type == IndicatorType::kDistinct;
+      }
+    } else {
+      size_t dot = parts.indicator.find('.');
+      int parent = dot == absl::string_view::npos
+                       ? -1
+                       : IndexOf(parts.indicator.substr(0, dot));
+      breakdown = parent >= 0 && defs[parent].has_breakdown &&
+                  (sel_.all_breakdowns[parent] ||
+                   sel_.breakdowns.count(parts.indicator) > 0);
+    }
+    const std::string code = breakdown ? std::string(parts.indicator) : "";
+    group_ = CellGroupPrefix(parts.village_id, parts.indicator);
+    bool in_group = true;  // iterator still inside the group afterwards
+    // A calendar cell over a range of days is unreachable: Select refuses
+    // distinct indicators over a range.
+    if (calendar_cell && period_.IsCalendar()) {
+      RETURN_IF_ERROR(ReadCalendarCell(&totals->value[slot]));
+    } else if (!calendar_cell && (slot >= 0 || breakdown)) {
+      const bool ytd = sel_.ytd_records && slot == created_;
+      __int128 sum = 0, sum_ytd = 0;
+      RETURN_IF_ERROR(
+          SumDays(ytd ? year_first_ : first_, &sum, &sum_ytd, &in_group));
+      if (breakdown) {
+        if (sum != 0) totals->breakdown[code] += sum;
+      } else {
+        totals->value[slot] += sum;
+        if (ytd) totals->records_ytd += sum_ytd;
+      }
+    }
+    if (in_group) {
+      SkipPastGroup(&group_);
+      it_->Seek(group_);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadCalendarCell(__int128* value) {
+    std::string target = absl::StrCat(group_, calendar_key_);
+    it_->Seek(target);
+    if (!it_->Valid() || View(it_->key()) != target) return absl::OkStatus();
+    CellValue cv;
+    if (!DecodeCellValue(View(it_->value()), &cv)) {
+      return absl::DataLossError(
+          absl::StrCat("cell ", target, " has a corrupt value"));
+    }
+    *value = cv.value;
+    return absl::OkStatus();
+  }
+
+  // Sums the group's day cells from `from` to the period's last day into
+  // *sum_ytd, and those from its first day into *sum. *in_group: the
+  // iterator stopped inside the group.
+  absl::Status SumDays(absl::string_view from, __int128* sum, __int128* sum_ytd,
+                       bool* in_group) {
+    it_->Seek(absl::StrCat(group_, from));
+    *in_group = false;
+    for (; it_->Valid(); it_->Next()) {
+      absl::string_view k = View(it_->key());
+      if (!absl::StartsWith(k, group_)) break;
+      absl::string_view day = k.substr(group_.size());
+      // Only day cells ("YYYY-MM-DD") hold counts and sums.
+      if (day.size() != 10) continue;
+      if (day > last_) {
+        *in_group = true;
+        break;
+      }
+      CellValue cv;
+      if (!DecodeCellValue(View(it_->value()), &cv)) {
+        return absl::DataLossError(
+            absl::StrCat("cell ", k, " has a corrupt value"));
+      }
+      if (day >= first_) *sum += cv.value;
+      *sum_ytd += cv.value;
+    }
+    return absl::OkStatus();
+  }
+
+  const Selection& sel_;
+  const Period& period_;
+  rocksdb::Iterator* it_;
+  const std::string first_, last_, year_first_, calendar_key_;
+  const int created_;
+  std::string group_;  // "village|indicator|" of the group being read
+};
+
+struct BreakdownRow {
+  std::string code;
+  std::string name_zh;
+  std::string value;
+};
+
+// The breakdown rows of catalogue entry `i`, right after their parent: in
+// code order, non-zero only.
+std::vector<BreakdownRow> BreakdownRows(const Selection& sel, size_t i,
+                                        const Totals& totals) {
+  const IndicatorDef& d = Indicators()[i];
+  std::vector<BreakdownRow> rows;
+  const std::string parent_dot = absl::StrCat(d.code, ".");
+  for (auto b = totals.breakdown.lower_bound(parent_dot);
+       b != totals.breakdown.end() && absl::StartsWith(b->first, parent_dot);
+       ++b) {
+    if (b->second == 0) continue;
+    if (!sel.all_breakdowns[i] && sel.breakdowns.count(b->first) == 0) {
+      continue;
+    }
+    IndicatorDef bdef;
+    std::string name_zh;
+    if (!LookupIndicator(b->first, &bdef, &name_zh)) {
+      // A code newer than this build's vocabulary: still counted.
+      name_zh =
+          absl::StrCat(d.name_zh, "(", b->first.substr(parent_dot.size()), ")");
+    }
+    rows.push_back(
+        BreakdownRow{b->first, std::move(name_zh), Int128ToString(b->second)});
+  }
+  return rows;
+}
+
+// Villages known from the files but silent in the cells report zeros.
+void AddSilentVillages(const OrgDirectory* orgs, const Scope& scope,
+                       VillageMap* villages) {
+  const size_t n = Indicators().size();
+  if (orgs != nullptr) {
+    for (const auto& [id, name] : orgs->names()) {
+      if (IsCodeAt(id, OrgLevel::kVillage) &&
+          absl::StartsWith(id, scope.prefix)) {
+        villages->try_emplace(id, n);
+      }
+    }
+    for (const std::string& id : orgs->PopulationVillages()) {
+      if (absl::StartsWith(id, scope.prefix)) villages->try_emplace(id, n);
+    }
+  }
+  if (scope.org_level == OrgLevel::kVillage) {
+    villages->try_emplace(scope.org, n);
+  }
+}
+
+// The organisations at the level asked for, with their totals.
+std::map<std::string, Totals> GroupAtLevel(const OrgDirectory* orgs,
+                                           const std::string& county_id,
+                                           const Scope& scope,
+                                           VillageMap villages) {
+  const size_t n = Indicators().size();
+  std::map<std::string, Totals> groups;
+  if (scope.level == OrgLevel::kVillage) {
+    for (auto& [id, totals] : villages) groups.emplace(id, std::move(totals));
+    return groups;
+  }
+  if (scope.level == OrgLevel::kCounty) {
+    groups.try_emplace(county_id, n);
+  } else {
+    if (scope.org_level == OrgLevel::kTownship)
+      groups.try_emplace(scope.org, n);
+    if (orgs != nullptr) {
+      for (const auto& [id, name] : orgs->names()) {
+        if (IsCodeAt(id, OrgLevel::kTownship) &&
+            absl::StartsWith(id, scope.prefix)) {
+          groups.try_emplace(id, n);
+        }
+      }
+    }
+  }
+  for (const auto& [id, totals] : villages) {
+    groups.try_emplace(std::string(AncestorAt(id, scope.level)), n)
+        .first->second.Add(totals);
+  }
+  return groups;
+}
+
+std::vector<ReportRow> FormatRows(const OrgDirectory* orgs,
+                                  const Selection& sel, const Period& period,
+                                  const Scope& scope,
+                                  const std::map<std::string, Totals>& groups) {
+  const std::vector<IndicatorDef>& defs = Indicators();
+  std::vector<ReportRow> rows;
+  const std::string period_key = period.Key();
+  const std::string level_name(LevelName(scope.level));
+  for (const auto& [id, totals] : groups) {
+    const std::string org_name = orgs != nullptr ? orgs->Name(id) : "";
+    for (size_t i = 0; i < defs.size(); ++i) {
+      const IndicatorDef& d = defs[i];
+      if (sel.show[i]) {
+        rows.push_back(ReportRow{period_key, level_name, id, org_name,
+                                 std::string(d.code), std::string(d.name_zh),
+                                 FormatValue(d, totals, i)});
+      }
+      if (!d.has_breakdown) continue;
+      for (auto& [code, name_zh, value] : BreakdownRows(sel, i, totals)) {
+        rows.push_back(ReportRow{period_key, level_name, id, org_name,
+                                 std::move(code), std::move(name_zh),
+                                 std::move(value)});
+      }
+    }
+  }
+  return rows;
+}
+
 }  // namespace
 
 ReportEngine::ReportEngine(std::string county_id, const Store* store,
@@ -318,262 +593,20 @@ ReportEngine::ReportEngine(std::string county_id, const Store* store,
 
 absl::StatusOr<std::vector<ReportRow>> ReportEngine::Rows(
     const ReportQuery& query) const {
-  const std::vector<IndicatorDef>& defs = Indicators();
-  const size_t n = defs.size();
-
-  absl::StatusOr<Period> parsed = ParsePeriod(query.period);
-  if (!parsed.ok()) return parsed.status();
-  const Period period = *parsed;
-
-  Level level;
-  if (query.level.empty() || query.level == "county") {
-    level = Level::kCounty;
-  } else if (query.level == "township") {
-    level = Level::kTownship;
-  } else if (query.level == "village") {
-    level = Level::kVillage;
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "level '", query.level, "' is not one of county, township, village"));
-  }
-
-  // The organisation the report is limited to, as a key prefix.
-  std::string prefix = county_id_;
-  Level org_level = Level::kCounty;
-  const std::string& org = query.org;
-  if (!org.empty() && org != county_id_) {
-    if (!AllDigits(org) ||
-        (org.size() != 6 && org.size() != 9 && org.size() != 12) ||
-        !absl::StartsWith(org, county_id_)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("org '", org, "' is not an organisation of county ",
-                       county_id_, ": use the county (", county_id_,
-                       "), one of its townships (9 digits starting with ",
-                       county_id_, ") or villages (12 digits)"));
-    }
-    org_level = org.size() == 9 ? Level::kTownship : Level::kVillage;
-    prefix = org;
-  }
-  if (org_level > level) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "org ", org, " is a ", LevelName(org_level), ", below the ",
-        LevelName(level), " level asked for: use --level=",
-        LevelName(org_level), " (or lower) for it, or an org at the ",
-        LevelName(level), " level or above"));
-  }
-
-  absl::StatusOr<Selection> selected = Select(query.indicators, period);
-  if (!selected.ok()) return selected.status();
-  const Selection& sel = *selected;
-
-  // One pass over the cells under `prefix`: for each (village, indicator)
-  // group, seek straight to the days (or the calendar cell) of the period and
-  // skip the rest of the group.
+  ASSIGN_OR_RETURN(const Period period, ParsePeriod(query.period));
+  ASSIGN_OR_RETURN(const Scope scope, ParseScope(query, county_id_));
+  ASSIGN_OR_RETURN(const Selection sel, Select(query.indicators, period));
   VillageMap villages;
-  {
-    const std::string first = FormatDay(period.first);
-    const std::string last = FormatDay(period.last);
-    const std::string year_first =
-        FormatDay(absl::CivilDay(period.first.year(), 1, 1));
-    const std::string calendar_key = period.Key();
-    const int created = IndexOf(kHealthRecordsCreated);
-
-    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(cells_);
-    std::string target;  // reused seek target: no allocation per cell
-    std::string current_village;
-    Totals* current = nullptr;
-    it->Seek(prefix);
-    while (it->Valid()) {
-      absl::string_view key = View(it->key());
-      if (!absl::StartsWith(key, prefix)) break;
-      size_t bar = key.find('|');
-      size_t bar2 = bar == 12 ? key.find('|', bar + 1) : key.npos;
-      if (bar2 == key.npos || !AllDigits(key.substr(0, 12))) {
-        it->Next();  // not a cell key of ours
-        continue;
-      }
-      if (current == nullptr || key.substr(0, 12) != current_village) {
-        current_village.assign(key.data(), 12);
-        current = &villages.try_emplace(current_village, n).first->second;
-      }
-      absl::string_view indicator = key.substr(13, bar2 - 13);
-
-      // Which cells of this group to read.
-      int slot = -1;               // catalogue index read into
-      bool breakdown = false;      // a breakdown code to read
-      bool calendar_cell = false;  // one cell of period.Key()
-      int index = IndexOf(indicator);
-      if (index >= 0) {
-        if (sel.read[index]) {
-          slot = index;
-          calendar_cell = defs[index].type == IndicatorType::kDistinct;
-        }
-      } else {
-        size_t dot = indicator.find('.');
-        int parent =
-            dot == indicator.npos ? -1 : IndexOf(indicator.substr(0, dot));
-        breakdown =
-            parent >= 0 && defs[parent].has_breakdown &&
-            (sel.all_breakdowns[parent] || sel.breakdowns.count(indicator) > 0);
-      }
-
-      target.assign(key.data(), bar2 + 1);  // "village|indicator|"
-      const size_t group_len = target.size();
-      std::string code;
-      if (breakdown) code = std::string(indicator);
-      bool in_group = true;  // iterator still inside the group afterwards
-      if (calendar_cell && !period.IsCalendar()) {
-        // Unreachable: Select refuses distinct indicators over a range.
-      } else if (calendar_cell) {
-        target.append(calendar_key);
-        it->Seek(target);
-        if (it->Valid() && View(it->key()) == target) {
-          CellValue cv;
-          if (!DecodeCellValue(View(it->value()), &cv)) {
-            return absl::DataLossError(
-                absl::StrCat("cell ", target, " has a corrupt value"));
-          }
-          current->value[slot] = cv.value;
-        }
-        target.resize(group_len);
-      } else if (slot >= 0 || breakdown) {
-        const bool ytd = sel.ytd_records && slot == created;
-        target.append(ytd ? year_first : first);
-        it->Seek(target);
-        target.resize(group_len);
-        __int128 sum = 0, sum_ytd = 0;
-        in_group = false;
-        for (; it->Valid(); it->Next()) {
-          absl::string_view k = View(it->key());
-          if (!absl::StartsWith(k, target)) break;
-          absl::string_view day = k.substr(group_len);
-          // Only day cells ("YYYY-MM-DD") hold counts and sums.
-          if (day.size() != 10) continue;
-          if (day > last) {
-            in_group = true;
-            break;
-          }
-          CellValue cv;
-          if (!DecodeCellValue(View(it->value()), &cv)) {
-            return absl::DataLossError(
-                absl::StrCat("cell ", k, " has a corrupt value"));
-          }
-          if (day >= first) sum += cv.value;
-          sum_ytd += cv.value;
-        }
-        if (breakdown) {
-          if (sum != 0) current->breakdown[code] += sum;
-        } else {
-          current->value[slot] += sum;
-          if (ytd) current->records_ytd += sum_ytd;
-        }
-      }
-      if (in_group) {
-        // "village|indicator}" sorts after every "village|indicator|...".
-        target.back() = '}';
-        it->Seek(target);
-      }
-    }
-    if (!it->status().ok()) {
-      return FromRocks(it->status(), "reading the cells");
-    }
-  }
-
-  // Villages known from the files but silent in the cells report zeros.
-  if (orgs_ != nullptr) {
-    for (const auto& [id, name] : orgs_->names()) {
-      if (id.size() == 12 && absl::StartsWith(id, prefix)) {
-        villages.try_emplace(id, n);
-      }
-    }
-    for (const std::string& id : orgs_->PopulationVillages()) {
-      if (absl::StartsWith(id, prefix)) villages.try_emplace(id, n);
-    }
-  }
-  if (org_level == Level::kVillage) villages.try_emplace(org, n);
-
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(cells_);
+  RETURN_IF_ERROR(CellScan(sel, period, it.get()).Run(scope.prefix, &villages));
+  AddSilentVillages(orgs_, scope, &villages);
   for (auto& [id, totals] : villages) {
     Derive(sel, id, period, orgs_, &totals);
   }
-
-  // The organisations at the level asked for, with their totals.
-  std::map<std::string, Totals> groups;
-  if (level == Level::kVillage) {
-    for (auto& [id, totals] : villages) groups.emplace(id, std::move(totals));
-  } else {
-    const size_t id_len = level == Level::kCounty ? 6 : 9;
-    if (level == Level::kCounty) {
-      groups.try_emplace(county_id_, n);
-    } else {
-      if (org_level == Level::kTownship) groups.try_emplace(org, n);
-      if (orgs_ != nullptr) {
-        for (const auto& [id, name] : orgs_->names()) {
-          if (id.size() == 9 && absl::StartsWith(id, prefix)) {
-            groups.try_emplace(id, n);
-          }
-        }
-      }
-    }
-    for (const auto& [id, totals] : villages) {
-      groups.try_emplace(id.substr(0, id_len), n).first->second.Add(totals);
-    }
-  }
-
-  std::vector<ReportRow> rows;
-  const std::string period_key = period.Key();
-  const std::string level_name(LevelName(level));
-  for (const auto& [id, totals] : groups) {
-    const std::string org_name = orgs_ != nullptr ? orgs_->Name(id) : "";
-    for (size_t i = 0; i < n; ++i) {
-      const IndicatorDef& d = defs[i];
-      if (sel.show[i]) {
-        rows.push_back(ReportRow{period_key, level_name, id, org_name,
-                                 std::string(d.code), std::string(d.name_zh),
-                                 FormatValue(d, totals, i)});
-      }
-      if (!d.has_breakdown) continue;
-      // Breakdown codes right after their parent, in code order, non-zero
-      // only.
-      const std::string parent_dot = absl::StrCat(d.code, ".");
-      for (auto b = totals.breakdown.lower_bound(parent_dot);
-           b != totals.breakdown.end() &&
-           absl::StartsWith(b->first, parent_dot);
-           ++b) {
-        if (b->second == 0) continue;
-        if (!sel.all_breakdowns[i] && sel.breakdowns.count(b->first) == 0) {
-          continue;
-        }
-        IndicatorDef bdef;
-        std::string name_zh;
-        if (!LookupIndicator(b->first, &bdef, &name_zh)) {
-          // A code newer than this build's vocabulary: still counted.
-          name_zh = absl::StrCat(d.name_zh, "(",
-                                 b->first.substr(parent_dot.size()), ")");
-        }
-        rows.push_back(ReportRow{period_key, level_name, id, org_name, b->first,
-                                 name_zh, Int128ToString(b->second)});
-      }
-    }
-  }
-  return rows;
+  return FormatRows(
+      orgs_, sel, period, scope,
+      GroupAtLevel(orgs_, county_id_, scope, std::move(villages)));
 }
-
-namespace {
-
-void AppendCsvField(absl::string_view field, std::string* out) {
-  if (field.find_first_of(",\"\r\n") == absl::string_view::npos) {
-    out->append(field.data(), field.size());
-    return;
-  }
-  out->push_back('"');
-  for (char c : field) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> ReportEngine::Render(
     const ReportQuery& query) const {

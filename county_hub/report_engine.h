@@ -38,8 +38,8 @@ struct ReportRow {
 
 class ReportEngine {
  public:
-  // `cells` is the column family holding cells keyed per common/cell_key.h. Not
-  // owned.
+  // `cells` is the column family holding cells keyed per
+  // common/rollup_layout.h. Not owned.
   ReportEngine(std::string county_id, const Store* store,
                rocksdb::ColumnFamilyHandle* cells, const OrgDirectory* orgs);
 

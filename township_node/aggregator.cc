@@ -10,33 +10,25 @@
 #include "absl/strings/strip.h"
 #include "common/alert_rules.h"
 #include "common/catalogue.h"
-#include "common/cell_key.h"
 #include "common/key_codec.h"
 #include "common/period.h"
 #include "common/record_parse.h"
+#include "common/rollup_layout.h"
 #include "common/status_macros.h"
+#include "common/stored_record.h"
 #include "rocksdb/utilities/write_batch_with_index.h"
+#include "township_node/township_layout.h"
 
 namespace sanji {
 namespace {
 
-// Column families.
-constexpr char kRecords[] =
-    "records";  // village|record_id -> state byte + Record
-constexpr char kPatients[] = "patients";  // see PatientPrefix -> on-target byte
-constexpr char kCells[] = "cells";        // cell key -> CellValue
-constexpr char kChanged[] =
-    "changed";  // cell key -> "" while the county lacks the value
-constexpr char kAlerts[] = "alerts";  // village|record_id -> Alert
-constexpr char kAlertsChanged[] =
-    "alerts_changed";  // village|record_id -> "" while the county lacks it
-// Meta keys in the default family.
-constexpr char kVersionKey[] = "version";
-constexpr char kWatermarkPrefix[] = "wm|";
-constexpr char kCounterPrefix[] = "count|";
-
-constexpr char kActive = 'N';
-constexpr char kVoided = 'V';
+using township_layout::kAlerts;
+using township_layout::kAlertsChanged;
+using township_layout::kCells;
+using township_layout::kChanged;
+using township_layout::kPatients;
+using township_layout::kRecords;
+using township_layout::kVersionKey;
 
 // Counters persisted with each batch, shown by `township_node status`.
 constexpr char kApplied[] = "applied";
@@ -44,28 +36,10 @@ constexpr char kDuplicates[] = "duplicates";
 constexpr char kConflicts[] = "conflicts";
 constexpr char kRefused[] = "refused";
 
-std::string U64(uint64_t v) {
-  std::string s;
-  PutFixed64BE(&s, v);
-  return s;
-}
-
 uint64_t ReadU64(absl::string_view s) {
   uint64_t v = 0;
-  GetFixed64BE(&s, &v);
+  DecodeFixed64BE(s, &v);
   return v;
-}
-
-std::string WatermarkKey(const std::string& village, uint64_t epoch) {
-  return absl::StrCat(kWatermarkPrefix, village, "|", U64(epoch));
-}
-
-// All follow-ups of one patient in one distinct family, ordered by time:
-// village|kind|<len><patient_id><ordered occurred_at><record_id>.
-std::string PatientPrefix(const Record& r, absl::string_view village) {
-  std::string key = absl::StrCat(village, "|", r.kind(), "|");
-  PutLengthPrefixed(&key, r.patient_id());
-  return key;
 }
 
 struct Followup {
@@ -130,7 +104,7 @@ class TownshipAggregator::BatchApplier {
       ++(*counters)[kRefused];
       return absl::OkStatus();
     }
-    std::string key = absl::StrCat(village_, "|", record.record_id());
+    std::string key = EncodeRecordKey(village_, record.record_id());
     std::string stored;
     rocksdb::Status s = batch_.GetFromBatchAndDB(
         store_->db(), rocksdb::ReadOptions(), records_, key, &stored);
@@ -139,18 +113,19 @@ class TownshipAggregator::BatchApplier {
     bool found = s.ok();
     if (record.is_void()) {
       Record original;
-      if (!found || stored.empty() ||
-          !original.ParseFromArray(stored.data() + 1,
-                                   static_cast<int>(stored.size() - 1))) {
+      bool voided = false;
+      if (!found || !ParseStoredRecord(stored, &voided, &original)) {
         ++(*counters)[kRefused];  // nothing to void here
         return absl::OkStatus();
       }
-      if (stored[0] == kVoided) {
+      if (voided) {
         ++(*counters)[kDuplicates];
         return absl::OkStatus();
       }
-      stored[0] = kVoided;
-      batch_.Put(records_, key, stored);
+      StoredRecordView view;
+      DecodeStoredRecord(stored, &view);
+      batch_.Put(records_, key,
+                 EncodeStoredRecord(/*voided=*/true, view.record_bytes));
       ++(*counters)[kApplied];
       if (ReportedDisease(original) != nullptr) {
         alert_changes_.push_back({original, /*withdrawn=*/true});
@@ -160,12 +135,13 @@ class TownshipAggregator::BatchApplier {
     std::string content = record.SerializeAsString();
     if (found) {
       // Seen before, under another epoch or seq: count it once only.
-      ++(*counters)[absl::string_view(stored).substr(1) == content
-                        ? kDuplicates
-                        : kConflicts];
+      StoredRecordView view;
+      bool same =
+          DecodeStoredRecord(stored, &view) && view.record_bytes == content;
+      ++(*counters)[same ? kDuplicates : kConflicts];
       return absl::OkStatus();
     }
-    batch_.Put(records_, key, absl::StrCat(std::string(1, kActive), content));
+    batch_.Put(records_, key, EncodeStoredRecord(/*voided=*/false, content));
     ++(*counters)[kApplied];
     if (ReportedDisease(record) != nullptr) {
       alert_changes_.push_back({record, /*withdrawn=*/false});
@@ -195,18 +171,19 @@ class TownshipAggregator::BatchApplier {
 
     std::array<Period, 5> periods = CalendarPeriodsOf(day);
     const Period& year = periods[4];
-    std::string prefix = PatientPrefix(record, village_);
+    std::string prefix = township_layout::FollowupPrefix(
+        village_, record.kind(), record.patient_id());
     std::vector<Followup> followups;
     RETURN_IF_ERROR(LoadFollowups(prefix, year, &followups));
     std::array<Contribution, 5> before;
     for (int i = 0; i < 5; ++i) before[i] = Evaluate(followups, periods[i]);
 
-    std::string entry_key = prefix;
-    PutOrderedInt64(&entry_key, record.occurred_at());
-    entry_key += record.record_id();
+    std::string entry_key = township_layout::FollowupKey(
+        prefix, record.occurred_at(), record.record_id());
     if (sign > 0) {
       bool on_target = IsOnTarget(record);
-      batch_.Put(patients_, entry_key, on_target ? "1" : "0");
+      batch_.Put(patients_, entry_key,
+                 township_layout::EncodeOnTarget(on_target));
       Followup f{record.occurred_at(), record.record_id(), on_target};
       auto pos = std::upper_bound(
           followups.begin(), followups.end(), f,
@@ -238,21 +215,25 @@ class TownshipAggregator::BatchApplier {
 
   absl::Status LoadFollowups(const std::string& prefix, const Period& year,
                              std::vector<Followup>* out) {
-    std::string start = prefix;
-    PutOrderedInt64(&start, int64_t{DaysSinceEpoch(year.first)} * 86400);
+    std::string start = township_layout::FollowupSeekKey(
+        prefix, int64_t{DaysSinceEpoch(year.first)} * 86400);
     int64_t end = (int64_t{DaysSinceEpoch(year.last)} + 1) * 86400;
     std::unique_ptr<rocksdb::Iterator> it(batch_.NewIteratorWithBase(
         patients_,
         store_->db()->NewIterator(rocksdb::ReadOptions(), patients_)));
     for (it->Seek(start); it->Valid() && it->key().starts_with(prefix);
          it->Next()) {
-      absl::string_view rest(it->key().data() + prefix.size(),
-                             it->key().size() - prefix.size());
       int64_t at;
-      if (!GetOrderedInt64(&rest, &at))
+      absl::string_view record_id;
+      if (!township_layout::DecodeFollowupKey(
+              absl::string_view(it->key().data(), it->key().size()), prefix,
+              &at, &record_id)) {
         return absl::DataLossError("bad patient state key");
+      }
       if (at >= end) break;
-      out->push_back(Followup{at, std::string(rest), it->value() == "1"});
+      out->push_back(Followup{at, std::string(record_id),
+                              township_layout::DecodeOnTarget(absl::string_view(
+                                  it->value().data(), it->value().size()))});
     }
     return FromRocks(it->status(), "reading patient state");
   }
@@ -272,9 +253,7 @@ TownshipAggregator::TownshipAggregator(std::unique_ptr<Store> store,
 
 absl::StatusOr<std::unique_ptr<TownshipAggregator>> TownshipAggregator::Open(
     const std::string& dir, const AggregatorOptions& options) {
-  StoreOptions store_options;
-  store_options.column_families = {kRecords, kPatients, kCells,
-                                   kChanged, kAlerts,   kAlertsChanged};
+  StoreOptions store_options = township_layout::Options(options.township_id);
   store_options.env = options.env;
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, store_options));
@@ -286,34 +265,20 @@ absl::StatusOr<std::unique_ptr<TownshipAggregator>> TownshipAggregator::Open(
 
 absl::Status TownshipAggregator::Load() {
   rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
-  ASSIGN_OR_RETURN(std::optional<std::string> township,
-                   store_->Get(meta, "township_id"));
-  if (township.has_value() && *township != options_.township_id) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("data directory ", store_->dir(), " belongs to township ",
-                     *township, ", not ", options_.township_id,
-                     "; use that --township_id or another --data_dir"));
-  }
-  if (!township.has_value()) {
-    rocksdb::WriteBatch batch;
-    batch.Put(meta, "township_id", options_.township_id);
-    RETURN_IF_ERROR(store_->Write(&batch));
-  }
   absl::MutexLock lock(&mu_);
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(meta);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     absl::string_view key(it->key().data(), it->key().size());
     absl::string_view value(it->value().data(), it->value().size());
+    std::string village;
+    uint64_t epoch = 0;
+    absl::string_view counter;
     if (key == kVersionKey) {
       version_ = ReadU64(value);
-    } else if (absl::ConsumePrefix(&key, kWatermarkPrefix)) {
-      size_t bar = key.find('|');
-      if (bar == absl::string_view::npos) continue;
-      absl::string_view epoch_bytes = key.substr(bar + 1);
-      watermarks_[{std::string(key.substr(0, bar)), ReadU64(epoch_bytes)}] =
-          ReadU64(value);
-    } else if (absl::ConsumePrefix(&key, kCounterPrefix)) {
-      counters_[std::string(key)] = ReadU64(value);
+    } else if (township_layout::DecodeWatermarkKey(key, &village, &epoch)) {
+      watermarks_[{std::move(village), epoch}] = ReadU64(value);
+    } else if (township_layout::DecodeCounterKey(key, &counter)) {
+      counters_[std::string(counter)] = ReadU64(value);
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "loading township state"));
@@ -368,7 +333,7 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
   for (const SeqRecord& r : batch.records()) {
     if (r.seq() <= watermark) continue;
     if (r.seq() != expect) {
-      return absl::FailedPreconditionError(absl::StrCat(
+      return absl::AbortedError(absl::StrCat(
           "sequence gap from village ", village_id, ": expected seq ", expect,
           ", got ", r.seq(), "; resend from the watermark ", watermark));
     }
@@ -418,10 +383,12 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
   std::map<std::string, uint64_t> counters = counters_;
   for (const auto& [name, n] : counted) {
     counters[name] += n;
-    wb->Put(meta, absl::StrCat(kCounterPrefix, name), U64(counters[name]));
+    wb->Put(meta, township_layout::CounterKey(name),
+            EncodeFixed64BE(counters[name]));
   }
-  wb->Put(meta, kVersionKey, U64(version));
-  wb->Put(meta, WatermarkKey(village_id, epoch), U64(new_watermark));
+  wb->Put(meta, kVersionKey, EncodeFixed64BE(version));
+  wb->Put(meta, township_layout::WatermarkKey(village_id, epoch),
+          EncodeFixed64BE(new_watermark));
   RETURN_IF_ERROR(store_->Write(wb->GetWriteBatch(), /*sync=*/true));
 
   version_ = version;
@@ -442,7 +409,7 @@ absl::Status TownshipAggregator::StageAlert(rocksdb::WriteBatchWithIndex* wb,
   if (disease == nullptr) return absl::OkStatus();
   rocksdb::ColumnFamilyHandle* alerts = store_->Family(kAlerts);
   rocksdb::ColumnFamilyHandle* changed = store_->Family(kAlertsChanged);
-  std::string key = absl::StrCat(village_id, "|", record.record_id());
+  std::string key = EncodeRecordKey(village_id, record.record_id());
   std::string stored;
   rocksdb::Status s = wb->GetFromBatchAndDB(
       store_->db(), rocksdb::ReadOptions(), alerts, key, &stored);
@@ -494,7 +461,7 @@ absl::StatusOr<std::vector<uint64_t>> TownshipAggregator::ApplyUrgent(
                                /*only_if_new=*/true, version, &new_alerts));
   }
   if (new_alerts == 0) return handled;
-  wb.Put(store_->Family("default"), kVersionKey, U64(version));
+  wb.Put(store_->Family("default"), kVersionKey, EncodeFixed64BE(version));
   RETURN_IF_ERROR(store_->Write(wb.GetWriteBatch(), /*sync=*/true));
   version_ = version;
   alerts_pending_ += new_alerts;
@@ -529,7 +496,7 @@ absl::Status TownshipAggregator::MarkAlertsForwarded(
   absl::MutexLock lock(&mu_);
   std::vector<std::string> unchanged;
   for (const Alert& sent : forwarded) {
-    std::string key = absl::StrCat(sent.village_id(), "|", sent.record_id());
+    std::string key = EncodeRecordKey(sent.village_id(), sent.record_id());
     ASSIGN_OR_RETURN(std::optional<std::string> stored,
                      store_->Get(store_->Family(kAlerts), key));
     Alert current;
@@ -563,7 +530,7 @@ absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
       std::string key = it->key().ToString();
       ASSIGN_OR_RETURN(std::optional<std::string> current,
                        store_->Get(cells, key));
-      CellKey parts;
+      CellKeyParts parts;
       CellValue value;
       if (!current.has_value() || !DecodeCellKey(key, &parts) ||
           !DecodeCellValue(*current, &value)) {
@@ -571,9 +538,9 @@ absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
             absl::StrCat("changed cell ", key, " is unreadable"));
       }
       Cell cell;
-      cell.set_village_id(std::move(parts.village_id));
-      cell.set_indicator(std::move(parts.indicator));
-      cell.set_period(std::move(parts.period));
+      cell.set_village_id(std::string(parts.village_id));
+      cell.set_indicator(std::string(parts.indicator));
+      cell.set_period(std::string(parts.period));
       cell.set_value(value.value);
       cell.set_version(value.version);
       out->push_back(std::move(cell));

@@ -61,7 +61,8 @@ class TownshipAggregator {
   uint64_t Watermark(const std::string& village_id, uint64_t epoch) const;
 
   // Applies the records of `batch` with seq above the watermark, in order; they
-  // must continue it without a gap (FailedPrecondition otherwise). Durable on
+  // must continue it without a gap (ABORTED otherwise: resend from the
+  // watermark). Durable on
   // return; returns the new watermark. RESOURCE_EXHAUSTED when the buffer
   // budget or the disk is spent.
   absl::StatusOr<uint64_t> ApplyBatch(const std::string& village_id,

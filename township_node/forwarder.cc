@@ -5,12 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/net.h"
+#include "township_node/rollup_batcher.h"
 
 namespace sanji {
-namespace {
-constexpr size_t kCellsPerBatch = 2000;
-constexpr size_t kAlertsPerBatch = 500;
-}  // namespace
 
 Forwarder::Forwarder(std::string township_id, std::string county,
                      TownshipAggregator* aggregator)
@@ -52,37 +49,24 @@ absl::Status Forwarder::RunStream(grpc::ClientContext* context,
     call_over = true;
   } else {
     loop_.SetLinkState("connected");
-    uint64_t batch_id = 0;
-    while (true) {
-      if (loop_.stopping()) break;
-      std::vector<Alert> alerts;
-      std::vector<Cell> cells;
-      result = aggregator_->ReadChangedAlerts(kAlertsPerBatch, &alerts);
-      if (!result.ok()) break;
-      if (alerts.empty()) {
-        result = aggregator_->ReadChangedCells(kCellsPerBatch, &cells);
-        if (!result.ok()) break;
+    RollupBatcher batcher(aggregator_);
+    while (!loop_.stopping()) {
+      absl::StatusOr<std::optional<CellBatch>> batch = batcher.Next();
+      if (!batch.ok()) {
+        result = batch.status();
+        break;
       }
-      if (alerts.empty() && cells.empty()) {
+      if (!batch->has_value()) {
         aggregator_->WaitForChanges(absl::Milliseconds(500));
         continue;
       }
       RollupUp up;
-      up.mutable_batch()->set_batch_id(++batch_id);
-      for (const Alert& a : alerts) *up.mutable_batch()->add_alerts() = a;
-      for (const Cell& c : cells) *up.mutable_batch()->add_cells() = c;
+      *up.mutable_batch() = std::move(**batch);
       if (!stream->Write(up) || !stream->Read(&down)) {
         call_over = true;
         break;
       }
-      if (down.acked_batch_id() != batch_id) {
-        result = absl::InternalError(absl::StrCat("county acknowledged batch ",
-                                                  down.acked_batch_id(),
-                                                  ", expected ", batch_id));
-        break;
-      }
-      result = alerts.empty() ? aggregator_->MarkForwarded(cells)
-                              : aggregator_->MarkAlertsForwarded(alerts);
+      result = batcher.Acknowledged(down.acked_batch_id());
       if (!result.ok()) break;
       *progressed = true;
       loop_.MarkAcknowledged();
@@ -94,9 +78,8 @@ absl::Status Forwarder::RunStream(grpc::ClientContext* context,
   grpc::Status finish = stream->Finish();
   if (!result.ok()) return result;
   if (!finish.ok() && finish.error_code() != grpc::StatusCode::CANCELLED) {
-    return absl::UnavailableError(
-        absl::StrCat("rollup stream to county ", county_,
-                     " ended: ", finish.error_message()));
+    return FromGrpc(
+        finish, absl::StrCat("rollup stream to county ", county_, " ended"));
   }
   if (call_over) {
     return absl::UnavailableError(

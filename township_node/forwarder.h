@@ -1,12 +1,12 @@
 // Forwarder: sends changed rollup cells and notifiable-disease alerts to the
 // county over one long-lived stream.
 //
-// Alerts go first: while any wait, a batch carries only alerts (urgent first),
-// so an alert waits behind at most the one cell batch in flight.
-// Cells carry absolute values and versions, so a resend is harmless; a cell's
-// "changed" mark is cleared only after the county acknowledges the batch
-// durably stored. Reconnects back off with jitter. Works whether or not the
-// county is reachable: changes wait in RocksDB.
+// What goes in each batch, and what an acknowledgement clears, is
+// RollupBatcher's (rollup_batcher.h); the protocol is in
+// proto/rollup_sync.proto. Cells carry absolute values and versions, so a
+// resend is harmless. Reconnects back off as common/reconnect_loop.h says,
+// keeping the county's status code. Works whether or not the county is
+// reachable: changes wait in RocksDB.
 //
 // Thread-safety: Start/Stop from one thread; FillStatus from any.
 #ifndef SANJI_TOWNSHIP_NODE_FORWARDER_H_
@@ -30,6 +30,9 @@ class Forwarder {
   void Start();
   void Stop();
   void FillStatus(TownshipStatus* status) const;
+  // How the last failed connection ended, with the peer's code (OK once the
+  // link works again).
+  absl::Status last_error() const { return loop_.last_error(); }
 
  private:
   absl::Status RunStream(grpc::ClientContext* context, bool* progressed);

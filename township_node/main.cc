@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/cli.h"
 #include "common/net.h"
+#include "common/org_code.h"
 #include "common/program.h"
 #include "common/shutdown.h"
 #include "common/status_text.h"
@@ -47,8 +48,7 @@ int Serve() {
   RequireFlag("township_id", township);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
   RequireFlag("county", absl::GetFlag(FLAGS_county));
-  if (township.size() != 9 ||
-      township.find_first_not_of("0123456789") != std::string::npos) {
+  if (!IsCodeAt(township, OrgLevel::kTownship)) {
     ExitUsage(absl::StrCat("--township_id=", township,
                            " is not a 9-digit township code"));
   }

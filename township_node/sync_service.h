@@ -1,6 +1,6 @@
-// TownshipSync gRPC service: one stream per village (Hello, then batches, each
-// acknowledged with the watermark once durable), urgent reports on their own
-// unary call, and Status. Thread-safe; owns nothing.
+// TownshipSync gRPC service: one stream per village, each a VillageSession
+// (village_session.h; the protocol is in proto/village_sync.proto), urgent
+// reports on their own unary call, and Status. Thread-safe; owns nothing.
 #ifndef SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
 #define SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
 
@@ -31,9 +31,6 @@ class SyncService final : public TownshipSync::Service {
                       TownshipStatus* response) override;
 
  private:
-  // PERMISSION_DENIED unless `village` is one of this township's.
-  grpc::Status CheckVillage(const std::string& village) const;
-
   std::string township_id_;
   TownshipAggregator* aggregator_;
   const Forwarder* forwarder_;

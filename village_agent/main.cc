@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/cli.h"
 #include "common/net.h"
+#include "common/org_code.h"
 #include "common/program.h"
 #include "common/record_file.h"
 #include "common/shutdown.h"
@@ -48,20 +49,12 @@ constexpr char kUsage[] = R"(village_agent: the village clinic's Sanji agent.
 
 Exit status: 0 success, 1 failure at run time (or rejected rows), 2 bad usage.)";
 
-bool IsDigits(const std::string& s, size_t n) {
-  if (s.size() != n) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 int Serve() {
   std::string village = absl::GetFlag(FLAGS_village_id);
   RequireFlag("village_id", village);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
   RequireFlag("township", absl::GetFlag(FLAGS_township));
-  if (!IsDigits(village, 12)) {
+  if (!IsCodeAt(village, OrgLevel::kVillage)) {
     ExitUsage(absl::StrCat("--village_id=", village,
                            " is not a 12-digit village code"));
   }

@@ -9,30 +9,17 @@
 #include "common/key_codec.h"
 #include "common/record_parse.h"
 #include "common/status_macros.h"
+#include "common/stored_record.h"
+#include "village_agent/intake_layout.h"
 
 namespace sanji {
 namespace {
 
-constexpr char kEpochKey[] = "epoch";
-constexpr char kLastSeqKey[] = "last_seq";
-constexpr char kAckedSeqKey[] = "acked_seq";
+using intake_layout::SeqKey;
 
-// Value of the records family: one state byte, then the accepted Record.
-constexpr char kActive = 'N';
-constexpr char kVoided = 'V';
-
-std::string SeqKey(uint64_t seq) {
-  std::string key;
-  PutFixed64BE(&key, seq);
-  return key;
-}
-
-std::string EncodeU64(uint64_t v) { return SeqKey(v); }
-
-uint64_t DecodeU64(const std::string& s) {
-  absl::string_view in(s);
+uint64_t DecodeU64(const std::optional<std::string>& value) {
   uint64_t v = 0;
-  GetFixed64BE(&in, &v);
+  if (value.has_value()) DecodeFixed64BE(*value, &v);
   return v;
 }
 
@@ -56,14 +43,13 @@ RecordIntake::RecordIntake(std::unique_ptr<Store> store,
                            const IntakeOptions& options)
     : store_(std::move(store)),
       options_(options),
-      records_(store_->Family("records")),
-      outbox_(store_->Family("outbox")),
-      urgent_(store_->Family("urgent")) {}
+      records_(store_->Family(intake_layout::kRecords)),
+      outbox_(store_->Family(intake_layout::kOutbox)),
+      urgent_(store_->Family(intake_layout::kUrgent)) {}
 
 absl::StatusOr<std::unique_ptr<RecordIntake>> RecordIntake::Open(
     const std::string& dir, const IntakeOptions& options) {
-  StoreOptions store_options;
-  store_options.column_families = {"records", "outbox", "urgent"};
+  StoreOptions store_options = intake_layout::Options(options.village_id);
   store_options.env = options.env;
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open(dir, store_options));
@@ -76,15 +62,7 @@ absl::StatusOr<std::unique_ptr<RecordIntake>> RecordIntake::Open(
 absl::Status RecordIntake::Load() {
   rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
   ASSIGN_OR_RETURN(std::optional<std::string> epoch,
-                   store_->Get(meta, kEpochKey));
-  ASSIGN_OR_RETURN(std::optional<std::string> village,
-                   store_->Get(meta, "village_id"));
-  if (village.has_value() && *village != options_.village_id) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("data directory ", store_->dir(), " belongs to village ",
-                     *village, ", not ", options_.village_id,
-                     "; use that --village_id or another --data_dir"));
-  }
+                   store_->Get(meta, intake_layout::kEpochKey));
   if (!epoch.has_value()) {
     // A fresh data directory: a new epoch, so that seqs restart without
     // colliding.
@@ -92,20 +70,19 @@ absl::Status RecordIntake::Load() {
     uint64_t e = 0;
     while (e == 0) e = (uint64_t{rd()} << 32) ^ rd();
     rocksdb::WriteBatch batch;
-    batch.Put(meta, kEpochKey, EncodeU64(e));
-    batch.Put(meta, "village_id", options_.village_id);
+    batch.Put(meta, intake_layout::kEpochKey, EncodeFixed64BE(e));
     RETURN_IF_ERROR(store_->Write(&batch));
     epoch_ = e;
   } else {
-    epoch_ = DecodeU64(*epoch);
+    epoch_ = DecodeU64(epoch);
   }
   ASSIGN_OR_RETURN(std::optional<std::string> last,
-                   store_->Get(meta, kLastSeqKey));
+                   store_->Get(meta, intake_layout::kLastSeqKey));
   ASSIGN_OR_RETURN(std::optional<std::string> acked,
-                   store_->Get(meta, kAckedSeqKey));
+                   store_->Get(meta, intake_layout::kAckedSeqKey));
   absl::MutexLock lock(&mu_);
-  last_seq_ = last.has_value() ? DecodeU64(*last) : 0;
-  acked_seq_ = acked.has_value() ? DecodeU64(*acked) : 0;
+  last_seq_ = DecodeU64(last);
+  acked_seq_ = DecodeU64(acked);
   pending_bytes_ = 0;
   std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(outbox_);
   for (it->Seek(SeqKey(acked_seq_ + 1)); it->Valid(); it->Next()) {
@@ -117,7 +94,8 @@ absl::Status RecordIntake::Load() {
   for (urgent->SeekToFirst(); urgent->Valid(); urgent->Next()) {
     absl::string_view key(urgent->key().data(), urgent->key().size());
     uint64_t seq = 0;
-    if (GetFixed64BE(&key, &seq) && seq > acked_seq_) urgent_seqs_.insert(seq);
+    if (intake_layout::DecodeSeqKey(key, &seq) && seq > acked_seq_)
+      urgent_seqs_.insert(seq);
   }
   return FromRocks(urgent->status(), "scanning urgent queue");
 }
@@ -161,102 +139,97 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
   }
 
   absl::MutexLock submit_lock(&submit_mu_);
-  uint64_t seq;
+  uint64_t first_seq;
   {
     absl::MutexLock lock(&mu_);
     RETURN_IF_ERROR(CheckBudget());
-    seq = last_seq_;
+    first_seq = last_seq_ + 1;
   }
-  rocksdb::WriteBatch batch;
-  uint64_t added_bytes = 0;
-  std::vector<uint64_t> urgent;  // seqs of urgent reports in this batch
-  // State written earlier in this same batch, by record_id (value as in the
-  // records family).
-  absl::flat_hash_map<std::string, std::string> in_batch;
+  PendingSubmit pending;
+  pending.next_seq = first_seq;
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!parsed[i].has_value()) continue;
-    const Record& record = *parsed[i];
-    std::optional<std::string> stored;
-    if (auto it = in_batch.find(record.record_id()); it != in_batch.end()) {
-      stored = it->second;
-    } else {
-      ASSIGN_OR_RETURN(stored, store_->Get(records_, record.record_id()));
-    }
-    Record previous;
-    if (stored.has_value() &&
-        (stored->empty() ||
-         !previous.ParseFromArray(stored->data() + 1, stored->size() - 1))) {
-      return absl::DataLossError(
-          absl::StrCat("stored record ", record.record_id(), " is unreadable"));
-    }
-    std::string new_state;
-    if (record.is_void()) {
-      if (!stored.has_value()) {
-        outcomes[i] = Rejected(
-            "record_id", absl::StrCat("record_id '", record.record_id(),
-                                      "' was never accepted here, so there "
-                                      "is nothing to void"));
-        continue;
-      }
-      if (previous.kind() != record.kind()) {
-        outcomes[i] = Rejected(
-            "kind", absl::StrCat("record '", record.record_id(), "' is a ",
-                                 previous.kind(), ", not a ", record.kind()));
-        continue;
-      }
-      if ((*stored)[0] == kVoided) {
-        outcomes[i] = WithResult(RowOutcome::DUPLICATE);
-        continue;
-      }
-      new_state = std::string(1, kVoided) + stored->substr(1);
-    } else {
-      if (stored.has_value()) {
-        if (stored->substr(1) == record.SerializeAsString()) {
-          outcomes[i] = WithResult(RowOutcome::DUPLICATE);
-        } else {
-          outcomes[i] = Rejected(
-              "record_id",
-              absl::StrCat(
-                  "record_id '", record.record_id(),
-                  "' was already accepted with different content; to correct a "
-                  "record, void it (action=void) and add a new row with a new "
-                  "record_id"));
-        }
-        continue;
-      }
-      new_state = std::string(1, kActive) + record.SerializeAsString();
-    }
-    SeqRecord entry;
-    entry.set_seq(++seq);
-    *entry.mutable_record() = record;
-    std::string value = entry.SerializeAsString();
-    added_bytes += value.size();
-    batch.Put(outbox_, SeqKey(seq), value);
-    if (IsUrgentReport(record)) {
-      batch.Put(urgent_, SeqKey(seq), value);
-      urgent.push_back(seq);
-    }
-    batch.Put(records_, record.record_id(), new_state);
-    in_batch[record.record_id()] = std::move(new_state);
-    outcomes[i] = WithResult(RowOutcome::ACCEPTED);
+    ASSIGN_OR_RETURN(outcomes[i], Stage(*parsed[i], &pending));
   }
-  uint64_t first_new;
+  if (pending.next_seq == first_seq) return outcomes;  // nothing new
+  const uint64_t last_seq = pending.next_seq - 1;
+  pending.batch.Put(store_->Family("default"), intake_layout::kLastSeqKey,
+                    EncodeFixed64BE(last_seq));
+  RETURN_IF_ERROR(store_->Write(&pending.batch, /*sync=*/true));
   {
     absl::MutexLock lock(&mu_);
-    first_new = last_seq_ + 1;
+    last_seq_ = last_seq;
+    pending_bytes_ += pending.added_bytes;
+    urgent_seqs_.insert(pending.urgent.begin(), pending.urgent.end());
   }
-  if (seq >= first_new) {
-    batch.Put(store_->Family("default"), kLastSeqKey, EncodeU64(seq));
-    RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/true));
-    {
-      absl::MutexLock lock(&mu_);
-      last_seq_ = seq;
-      pending_bytes_ += added_bytes;
-      urgent_seqs_.insert(urgent.begin(), urgent.end());
-    }
-    if (on_accepted_) on_accepted_();
-  }
+  if (on_accepted_) on_accepted_();
   return outcomes;
+}
+
+absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,
+                                               PendingSubmit* pending) {
+  std::optional<std::string> stored;
+  if (auto it = pending->states.find(record.record_id());
+      it != pending->states.end()) {
+    stored = it->second;
+  } else {
+    ASSIGN_OR_RETURN(stored, store_->Get(records_, record.record_id()));
+  }
+  StoredRecordView previous;
+  Record previous_record;
+  if (stored.has_value() &&
+      (!DecodeStoredRecord(*stored, &previous) ||
+       !previous_record.ParseFromArray(
+           previous.record_bytes.data(),
+           static_cast<int>(previous.record_bytes.size())))) {
+    return absl::DataLossError(
+        absl::StrCat("stored record ", record.record_id(), " is unreadable"));
+  }
+  std::string new_state;
+  if (record.is_void()) {
+    if (!stored.has_value()) {
+      return Rejected("record_id",
+                      absl::StrCat("record_id '", record.record_id(),
+                                   "' was never accepted here, so there "
+                                   "is nothing to void"));
+    }
+    if (previous_record.kind() != record.kind()) {
+      return Rejected("kind", absl::StrCat("record '", record.record_id(),
+                                           "' is a ", previous_record.kind(),
+                                           ", not a ", record.kind()));
+    }
+    if (previous.voided) return WithResult(RowOutcome::DUPLICATE);
+    new_state = EncodeStoredRecord(/*voided=*/true, previous.record_bytes);
+  } else {
+    std::string content = record.SerializeAsString();
+    if (stored.has_value()) {
+      if (previous.record_bytes == content) {
+        return WithResult(RowOutcome::DUPLICATE);
+      }
+      return Rejected(
+          "record_id",
+          absl::StrCat(
+              "record_id '", record.record_id(),
+              "' was already accepted with different content; to correct a "
+              "record, void it (action=void) and add a new row with a new "
+              "record_id"));
+    }
+    new_state = EncodeStoredRecord(/*voided=*/false, content);
+  }
+  SeqRecord entry;
+  const uint64_t seq = pending->next_seq++;
+  entry.set_seq(seq);
+  *entry.mutable_record() = record;
+  std::string value = entry.SerializeAsString();
+  pending->added_bytes += value.size();
+  pending->batch.Put(outbox_, SeqKey(seq), value);
+  if (IsUrgentReport(record)) {
+    pending->batch.Put(urgent_, SeqKey(seq), value);
+    pending->urgent.push_back(seq);
+  }
+  pending->batch.Put(records_, record.record_id(), new_state);
+  pending->states[record.record_id()] = std::move(new_state);
+  return WithResult(RowOutcome::ACCEPTED);
 }
 
 absl::Status RecordIntake::ReadPending(uint64_t after_seq, size_t max_records,
@@ -304,7 +277,8 @@ absl::Status RecordIntake::Acknowledge(uint64_t watermark) {
   rocksdb::WriteBatch batch;
   batch.DeleteRange(outbox_, SeqKey(from), SeqKey(watermark + 1));
   batch.DeleteRange(urgent_, SeqKey(from), SeqKey(watermark + 1));
-  batch.Put(store_->Family("default"), kAckedSeqKey, EncodeU64(watermark));
+  batch.Put(store_->Family("default"), intake_layout::kAckedSeqKey,
+            EncodeFixed64BE(watermark));
   // Not synced: if the acknowledgement is lost in a crash, the township sees
   // the resend below its watermark and ignores it.
   RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));

@@ -11,6 +11,8 @@
 // chosen at random when the data directory is created, so a wiped agent never
 // reuses a (epoch, seq).
 //
+// The store's layout is village_agent/intake_layout.h.
+//
 // Urgent notifiable-disease reports (common/alert_rules.h) are also written,
 // in the same batch, to an urgent queue keyed by their seq. The uploader sends
 // that queue ahead of the outbox; an entry leaves it when the township
@@ -28,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -82,7 +85,21 @@ class RecordIntake {
   uint64_t urgent_pending() const;
 
  private:
+  // What one Submit has staged so far.
+  struct PendingSubmit {
+    rocksdb::WriteBatch batch;
+    uint64_t next_seq = 0;
+    uint64_t added_bytes = 0;
+    std::vector<uint64_t> urgent;  // seqs of urgent reports
+    // Records state written earlier in this batch, by record_id.
+    absl::flat_hash_map<std::string, std::string> states;
+  };
+
   RecordIntake(std::unique_ptr<Store> store, const IntakeOptions& options);
+  // Judges one parsed record against what is stored and staged; stages it
+  // when accepted.
+  absl::StatusOr<RowOutcome> Stage(const Record& record, PendingSubmit* pending)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(submit_mu_);
   absl::Status Load();
   absl::Status CheckBudget() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReadEntries(rocksdb::ColumnFamilyHandle* family,

@@ -69,9 +69,8 @@ absl::Status Uploader::SendUrgent(uint64_t* urgent_sent) {
   grpc::Status s =
       TownshipSync::Stub(channel_).SendUrgent(&context, request, &ack);
   if (!s.ok()) {
-    return absl::UnavailableError(absl::StrCat("urgent reports to township ",
-                                               options_.township,
-                                               " failed: ", s.error_message()));
+    return FromGrpc(s, absl::StrCat("urgent reports to township ",
+                                    options_.township, " failed"));
   }
   *urgent_sent = request.records().records().rbegin()->seq();
   return intake_->AcknowledgeUrgent({ack.seqs().begin(), ack.seqs().end()});
@@ -94,8 +93,11 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
   TownshipMessage welcome;
   if (!stream->Write(hello) || !stream->Read(&welcome)) {
     grpc::Status s = stream->Finish();
-    return absl::UnavailableError(absl::StrCat(
-        "township ", options_.township, " unreachable: ", s.error_message()));
+    if (s.ok()) {
+      s = grpc::Status(grpc::StatusCode::UNAVAILABLE, "the stream closed");
+    }
+    return FromGrpc(
+        s, absl::StrCat("no welcome from township ", options_.township));
   }
   absl::Status acked = intake_->Acknowledge(welcome.watermark());
   if (!acked.ok()) {
@@ -179,9 +181,8 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
   if (!reader_status.ok()) return reader_status;
   if (!result.ok()) return result;
   if (!finish.ok() && finish.error_code() != grpc::StatusCode::CANCELLED) {
-    return absl::UnavailableError(
-        absl::StrCat("sync with township ", options_.township,
-                     " ended: ", finish.error_message()));
+    return FromGrpc(finish, absl::StrCat("sync with township ",
+                                         options_.township, " ended"));
   }
   return absl::OkStatus();
 }

@@ -41,6 +41,9 @@ class Uploader {
 
   // Fills link_state, last_sync_unix_ms and last_error.
   void FillStatus(AgentStatus* status) const;
+  // How the last failed connection ended, with the peer's code (OK once the
+  // link works again).
+  absl::Status last_error() const { return loop_.last_error(); }
 
  private:
   // One connection: returns when the stream breaks or Stop() is called.

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,7 @@ using test_support::TempDir;
 
 StoreOptions Families() {
   StoreOptions options;
+  options.format = {"storage_test", 1};
   options.column_families = {"records", "state", "cells", "outbox"};
   return options;
 }
@@ -140,6 +142,86 @@ TEST(StoreTest, OpenOnAFileFails) {
   std::ofstream(dir.Sub("file")) << "not a directory";
   auto opened = Store::Open(dir.Sub("file"), Families());
   EXPECT_FALSE(opened.ok());
+}
+
+// The format mark (storage.cc, "The store family"): a directory of another
+// program, or of another version of this one's layout, is refused with a
+// message and left as it was.
+TEST(StoreFormatTest, AStoreOfAnotherProgramIsRefused) {
+  TempDir dir;
+  {
+    auto opened = Store::Open(dir.Sub("db"), Families());
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    rocksdb::WriteBatch batch;
+    ASSERT_TRUE(batch.Put((*opened)->Family("cells"), "cell", "42").ok());
+    ASSERT_TRUE((*opened)->Write(&batch).ok());
+  }
+  StoreOptions other = Families();
+  other.format.name = "township_node";
+  auto refused = Store::Open(dir.Sub("db"), other);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
+      << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "holds the data of a storage_test, not of a "
+                                "township_node"))
+      << refused.status();
+  auto again = Store::Open(dir.Sub("db"), Families());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(MustGet(**again, "cells", "cell"), "42");
+}
+
+TEST(StoreFormatTest, AnotherVersionOfTheLayoutIsRefused) {
+  TempDir dir;
+  { ASSERT_TRUE(Store::Open(dir.Sub("db"), Families()).ok()); }
+  StoreOptions newer = Families();
+  newer.format.version = 2;
+  auto refused = Store::Open(dir.Sub("db"), newer);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
+      << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "format version 1; this program reads "
+                                "version 2 only"))
+      << refused.status();
+}
+
+TEST(StoreFormatTest, ADatabaseWithoutMarkOrOurFamiliesIsLeftAlone) {
+  TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.Sub("db"), &raw).ok());
+    delete raw;
+  }
+  auto refused = Store::Open(dir.Sub("db"), Families());
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
+      << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "not the data of a storage_test"))
+      << refused.status();
+  std::vector<std::string> families;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(),
+                                              dir.Sub("db"), &families)
+                  .ok());
+  EXPECT_EQ(families, std::vector<std::string>{"default"});
+}
+
+TEST(StoreFormatTest, TheOwnerIsBoundAtCreation) {
+  TempDir dir;
+  StoreOptions mine = Families();
+  mine.owner = "640522100201";
+  { ASSERT_TRUE(Store::Open(dir.Sub("db"), mine).ok()); }
+  StoreOptions theirs = mine;
+  theirs.owner = "640522100202";
+  auto refused = Store::Open(dir.Sub("db"), theirs);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
+      << refused.status();
+  EXPECT_TRUE(absl::StrContains(
+      refused.status().message(),
+      "belongs to village 640522100201, not 640522100202; use that "
+      "--village_id or another --data_dir"))
+      << refused.status();
+  EXPECT_TRUE(Store::Open(dir.Sub("db"), mine).ok());
 }
 
 // RocksDB's diagnostic log goes through Store's own logger (RocksDB 7.8's

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "county_hub/cell_store.h"
+#include "county_hub/hub_layout.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
@@ -102,10 +103,8 @@ class AlertBookTest : public ::testing::Test {
   void Reopen() {
     book_.reset();
     store_.reset();
-    StoreOptions options;
-    options.column_families = {"cells", "alerts"};
     absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open(dir_.Sub("hub"), options);
+        Store::Open(dir_.Sub("hub"), hub_layout::Options("640522"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     absl::StatusOr<std::unique_ptr<CountyAlertBook>> book =
@@ -134,6 +133,7 @@ TEST_F(AlertBookTest, EmptyBook) {
 TEST_F(AlertBookTest, OpenNeedsTheAlertsFamily) {
   TempDir other;
   StoreOptions options;
+  options.format = {"test", 1};
   options.column_families = {"cells"};
   auto store = Store::Open(other.Sub("db"), options);
   ASSERT_TRUE(store.ok()) << store.status();

@@ -65,10 +65,15 @@ TEST(OrgDirectoryTest, NameErrors) {
   EXPECT_THAT(s.message(), HasSubstr("orgs.csv:2: org_id"));
 
   s = dir.ParseNames("orgs.csv", "org_id,name\n640522,\"open\n");
-  EXPECT_THAT(s.message(), HasSubstr("orgs.csv:2: a quoted field is never"));
+  EXPECT_THAT(
+      s.message(),
+      HasSubstr(
+          "orgs.csv:2: a quoted field starting on line 2 is never closed"));
 
   s = dir.ParseNames("orgs.csv", "org_id,name\n640522,\"a\"b\n");
-  EXPECT_THAT(s.message(), HasSubstr("orgs.csv:2: unexpected text"));
+  EXPECT_THAT(
+      s.message(),
+      HasSubstr("orgs.csv:2: field 2 has text after its closing quote"));
 
   s = dir.ParseNames("orgs.csv", "org_id,name\n640522,a\n640522,b\n");
   EXPECT_THAT(s.message(), HasSubstr("orgs.csv:3:"));

@@ -9,7 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/catalogue.h"
-#include "common/cell_key.h"
+#include "common/rollup_layout.h"
+#include "county_hub/hub_layout.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -37,12 +38,11 @@ class ReportEngineTest : public ::testing::Test {
     char tmpl[] = "/tmp/report_engine_test.XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    StoreOptions options;
-    options.column_families = {"cells"};
-    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir_, options);
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(dir_, hub_layout::Options(kCounty));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    cells_ = store_->Family("cells");
+    cells_ = store_->Family(hub_layout::kCells);
     ASSERT_NE(cells_, nullptr);
     engine_ =
         std::make_unique<ReportEngine>(kCounty, store_.get(), cells_, &orgs_);

@@ -3,11 +3,10 @@
 //
 // Input: a sequence of calls (see SplitCalls in fuzz_util.h for the framing):
 // call 1 is a RollupUp on the Push stream, call 2 a ReviewAlertRequest, call 3
-// a WatchAlertsRequest. Each message goes through protobuf parsing and what
-// county_hub/hub_service.cc does with it: a Push stream must open with a hello
-// from a township of the county; every batch after it goes to
-// CountyAlertBook::Apply (its alerts) and then CountyCellStore::ApplyBatch; an
-// error or a message out of place ends the stream. ReviewAlert calls
+// a WatchAlertsRequest. Each message goes through protobuf parsing and then
+// the code the hub's service runs: the Push stream's PushSession
+// (county_hub/push_session.h); an error ends the stream, and the next message
+// opens a new session, like a reconnect. ReviewAlert calls
 // CountyAlertBook::Review; WatchAlerts lists ChangedAfter(0, since) (what a
 // call sends before its caught_up marker). Then the report engine reads what
 // was stored: for (up to kMaxReports) village and period of an accepted cell,
@@ -16,27 +15,29 @@
 // State: one county store in a real RocksDB directory under $TMPDIR, recreated
 // every kInputsPerStore inputs.
 //
-// Invariants checked: Apply and ApplyBatch refuse only with InvalidArgument or
-// PermissionDenied, Review only with InvalidArgument or NotFound; after an
-// accepted batch every one of its cells is stored with at least its version
-// (the county keeps the highest version); the alert book lists each alert once,
+// Invariants checked: a session ends only with InvalidArgument or
+// PermissionDenied, Review only with InvalidArgument or NotFound; a refused
+// batch stores none of its alerts; after an accepted batch every one of its
+// cells is stored with at least its version (the county keeps the highest
+// version) and the ack names the batch; the alert book lists each alert once,
 // in change order, and only those since the time asked for; a report of an
 // accepted cell's period succeeds.
 #include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/cell_key.h"
+#include "common/rollup_layout.h"
 #include "county_hub/alert_book.h"
 #include "county_hub/cell_store.h"
+#include "county_hub/push_session.h"
 #include "county_hub/report_engine.h"
 #include "proto/rollup_sync.pb.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -83,13 +84,6 @@ State& GetState() {
   return *state;
 }
 
-// As county_hub/hub_service.cc: 9 digits starting with the county's 6.
-bool IsTownshipOfCounty(const std::string& township) {
-  return township.size() == 9 &&
-         township.find_first_not_of("0123456789") == std::string::npos &&
-         absl::StartsWith(township, kCounty);
-}
-
 void Report(const sanji::ReportEngine& engine, const std::string& period,
             const std::string& level, const std::string& org) {
   for (const char* format : {"csv", "json"}) {
@@ -105,6 +99,27 @@ void Report(const sanji::ReportEngine& engine, const std::string& period,
   }
 }
 
+// Every cell of an accepted batch is stored with at least its version.
+void CheckStored(const State& state, const sanji::CellBatch& batch,
+                 std::set<std::pair<std::string, std::string>>* to_report) {
+  for (const sanji::Cell& cell : batch.cells()) {
+    absl::StatusOr<std::optional<std::string>> stored =
+        state.cells->store()->Get(
+            state.cells->cells(),
+            sanji::EncodeCellKey(cell.village_id(), cell.indicator(),
+                                 cell.period()));
+    SANJI_FUZZ_CHECK(stored.ok() && stored->has_value(),
+                     cell.ShortDebugString());
+    sanji::CellValue value;
+    SANJI_FUZZ_CHECK(sanji::DecodeCellValue(**stored, &value),
+                     cell.ShortDebugString());
+    SANJI_FUZZ_CHECK(value.version >= cell.version(), cell.ShortDebugString());
+    if (to_report->size() < kMaxReports) {
+      to_report->emplace(cell.village_id(), cell.period());
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -115,8 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   state.Refresh();
 
   std::set<std::pair<std::string, std::string>> to_report;  // village, period
-  bool streaming = false;
-  std::string township;
+  std::optional<sanji::PushSession> session;
   for (const sanji::fuzz::Frame& call : calls) {
     if (call.call == kReviewAlert) {
       sanji::ReviewAlertRequest request;
@@ -157,47 +171,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sanji::RollupUp up;
     if (!up.ParseFromArray(call.bytes.data(),
                            static_cast<int>(call.bytes.size()))) {
-      streaming = false;
+      session.reset();  // gRPC fails the stream
       continue;
     }
-    if (!streaming) {
-      if (!up.has_hello()) continue;
-      township = up.hello().township_id();
-      if (!IsTownshipOfCounty(township)) continue;
-      streaming = true;
+    if (!session.has_value()) {
+      session.emplace(kCounty, state.cells.get(), state.alerts.get());
+    }
+    const bool batch = session->open() && up.has_batch();
+    const size_t alerts_before = state.alerts->size();
+    absl::StatusOr<sanji::RollupDown> ack = session->OnMessage(up);
+    if (!ack.ok()) {
+      SANJI_FUZZ_CHECK(absl::IsInvalidArgument(ack.status()) ||
+                           absl::IsPermissionDenied(ack.status()),
+                       ack.status().ToString());
+      SANJI_FUZZ_CHECK(state.alerts->size() == alerts_before,
+                       "a refused batch stored alerts");
+      session.reset();
       continue;
     }
-    if (!up.has_batch()) {
-      streaming = false;
-      continue;
-    }
-    // As HubService::Push: alerts first, then cells.
-    absl::Status s = state.alerts->Apply(township, up.batch().alerts());
-    if (s.ok()) s = state.cells->ApplyBatch(township, up.batch());
-    if (!s.ok()) {
-      SANJI_FUZZ_CHECK(
-          absl::IsInvalidArgument(s) || absl::IsPermissionDenied(s),
-          s.ToString());
-      streaming = false;
-      continue;
-    }
-    for (const sanji::Cell& cell : up.batch().cells()) {
-      absl::StatusOr<std::optional<std::string>> stored =
-          state.cells->store()->Get(
-              state.cells->cells(),
-              sanji::EncodeCellKey(cell.village_id(), cell.indicator(),
-                                   cell.period()));
-      SANJI_FUZZ_CHECK(stored.ok() && stored->has_value(),
-                       cell.ShortDebugString());
-      sanji::CellValue value;
-      SANJI_FUZZ_CHECK(sanji::DecodeCellValue(**stored, &value),
-                       cell.ShortDebugString());
-      SANJI_FUZZ_CHECK(value.version >= cell.version(),
-                       cell.ShortDebugString());
-      if (to_report.size() < kMaxReports) {
-        to_report.emplace(cell.village_id(), cell.period());
-      }
-    }
+    if (!batch) continue;
+    SANJI_FUZZ_CHECK(ack->acked_batch_id() == up.batch().batch_id(),
+                     ack->ShortDebugString());
+    CheckStored(state, up.batch(), &to_report);
   }
   // WatchAlerts from the start: every alert once, in change order.
   std::vector<sanji::AlertEntry> entries =

@@ -2,15 +2,13 @@
 //
 // Input: a sequence of calls (see SplitCalls in fuzz_util.h for the framing):
 // call 1 is a VillageMessage on the Sync stream, call 2 an UrgentReports
-// request (SendUrgent). Each message goes through protobuf parsing and what
-// township_node/sync_service.cc does with it: a Sync stream must open with a
-// hello from a village of the township with a non-zero epoch; every batch
-// after it goes to TownshipAggregator::ApplyBatch; an error or a message out of
-// place ends the stream (the next hello opens a new one, like a reconnect).
-// SendUrgent checks the village and calls ApplyUrgent. Then the changed alerts
-// and cells are forwarded as township_node/forwarder.cc does (alerts first) to
-// a county store (CountyAlertBook::Apply, CountyCellStore::ApplyBatch), which
-// must accept them, and marked forwarded.
+// request (SendUrgent). Each message goes through protobuf parsing and then
+// the code the township's service runs: the Sync stream's VillageSession
+// (township_node/village_session.h); an error ends the stream, and the next
+// message opens a new session, like a reconnect. SendUrgent is
+// VillageSession::HandleUrgent. Then the changed alerts and cells are taken,
+// batch by batch, from the forwarder's RollupBatcher to a county's
+// PushSession (county_hub/push_session.h), which must accept every batch.
 //
 // State: one aggregator and one county store in a real RocksDB directory under
 // $TMPDIR, recreated every kInputsPerStore inputs. Each input's epochs are
@@ -18,9 +16,11 @@
 // that an input's seq numbers mean the same whatever ran before it; record ids
 // stay shared, as between a village's old and new epochs.
 //
-// Invariants checked: ApplyBatch fails only with FailedPrecondition (a seq gap)
-// or ResourceExhausted (backpressure), ApplyUrgent only with ResourceExhausted,
-// and it reports every seq it was sent as handled; watermarks never go back;
+// Invariants checked: a session ends only with InvalidArgument or
+// PermissionDenied (a bad hello or message), Aborted (a seq gap) or
+// ResourceExhausted (backpressure); SendUrgent only with those of a bad
+// village or ResourceExhausted, and it reports every seq it was sent as
+// handled; watermarks never go back;
 // every alert and cell the township emits is accepted by the county, and every
 // cell is >= 0 (counts, sums and distinct counts of validated records; a
 // negative one means something was subtracted twice); the changed marks drain.
@@ -28,18 +28,21 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "county_hub/alert_book.h"
 #include "county_hub/cell_store.h"
+#include "county_hub/push_session.h"
 #include "proto/rollup_sync.pb.h"
 #include "proto/village_sync.pb.h"
 #include "tests/fuzz/fuzz_util.h"
 #include "township_node/aggregator.h"
+#include "township_node/rollup_batcher.h"
+#include "township_node/village_session.h"
 
 namespace {
 
@@ -51,24 +54,12 @@ constexpr int kSendUrgent = 2;  // TownshipSync.SendUrgent: UrgentReports
 constexpr char kCounty[] = "640522";
 constexpr char kTownship[] = "640522100";
 
-// As township_node/sync_service.cc: 12 digits starting with the township's 9.
-bool IsVillageOf(const std::string& village) {
-  if (village.size() != 12 || !absl::StartsWith(village, kTownship)) {
-    return false;
-  }
-  for (char c : village) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 struct State {
   std::unique_ptr<sanji::TownshipAggregator> township;
   std::unique_ptr<sanji::CountyCellStore> county;
   std::unique_ptr<sanji::CountyAlertBook> alerts;
   int uses = 0;
   uint64_t next_epoch = 1;
-  uint64_t batch_id = 0;
 
   void Refresh() {
     if (township != nullptr && ++uses <= kInputsPerStore) return;
@@ -101,39 +92,27 @@ State& GetState() {
 }
 
 void Forward(State& state) {
-  for (int round = 0; round < 64; ++round) {
-    std::vector<sanji::Alert> alerts;
-    absl::Status read = state.township->ReadChangedAlerts(500, &alerts);
-    SANJI_FUZZ_CHECK(read.ok(), read.ToString());
-    if (alerts.empty()) break;
-    sanji::CellBatch batch;
-    batch.set_batch_id(++state.batch_id);
-    for (const sanji::Alert& alert : alerts) *batch.add_alerts() = alert;
-    absl::Status applied = state.alerts->Apply(kTownship, batch.alerts());
-    SANJI_FUZZ_CHECK(applied.ok(), applied.ToString());
-    applied = state.county->ApplyBatch(kTownship, batch);
-    SANJI_FUZZ_CHECK(applied.ok(), applied.ToString());
-    absl::Status marked = state.township->MarkAlertsForwarded(alerts);
-    SANJI_FUZZ_CHECK(marked.ok(), marked.ToString());
-    SANJI_FUZZ_CHECK(round < 63, "changed alerts do not drain");
-  }
-  for (int round = 0; round < 64; ++round) {
-    std::vector<sanji::Cell> cells;
-    absl::Status read = state.township->ReadChangedCells(512, &cells);
-    SANJI_FUZZ_CHECK(read.ok(), read.ToString());
-    if (cells.empty()) return;
-    sanji::CellBatch batch;
-    batch.set_batch_id(++state.batch_id);
-    for (const sanji::Cell& cell : cells) {
+  sanji::PushSession county(kCounty, state.county.get(), state.alerts.get());
+  sanji::RollupUp hello;
+  hello.mutable_hello()->set_township_id(kTownship);
+  absl::StatusOr<sanji::RollupDown> welcome = county.OnMessage(hello);
+  SANJI_FUZZ_CHECK(welcome.ok(), welcome.status().ToString());
+  sanji::RollupBatcher batcher(state.township.get());
+  for (int round = 0; round < 128; ++round) {
+    absl::StatusOr<std::optional<sanji::CellBatch>> batch = batcher.Next();
+    SANJI_FUZZ_CHECK(batch.ok(), batch.status().ToString());
+    if (!batch->has_value()) return;
+    for (const sanji::Cell& cell : (*batch)->cells()) {
       SANJI_FUZZ_CHECK(cell.value() >= 0, cell.ShortDebugString());
-      *batch.add_cells() = cell;
     }
-    absl::Status applied = state.county->ApplyBatch(kTownship, batch);
-    SANJI_FUZZ_CHECK(applied.ok(), applied.ToString());
-    absl::Status marked = state.township->MarkForwarded(cells);
+    sanji::RollupUp up;
+    *up.mutable_batch() = std::move(**batch);
+    absl::StatusOr<sanji::RollupDown> ack = county.OnMessage(up);
+    SANJI_FUZZ_CHECK(ack.ok(), ack.status().ToString());
+    absl::Status marked = batcher.Acknowledged(ack->acked_batch_id());
     SANJI_FUZZ_CHECK(marked.ok(), marked.ToString());
   }
-  SANJI_FUZZ_CHECK(false, "changed cells do not drain");
+  SANJI_FUZZ_CHECK(false, "changed cells and alerts do not drain");
 }
 
 }  // namespace
@@ -147,9 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sanji::TownshipAggregator* township = state.township.get();
 
   std::map<uint64_t, uint64_t> epochs;  // epoch in the input -> epoch used
-  bool streaming = false;
-  std::string village;
-  uint64_t epoch = 0;
+  std::optional<sanji::VillageSession> session;
   for (const sanji::fuzz::Frame& call : calls) {
     if (call.call == kSendUrgent) {
       sanji::UrgentReports request;
@@ -157,16 +134,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                   static_cast<int>(call.bytes.size()))) {
         continue;
       }
-      if (!IsVillageOf(request.village_id())) continue;  // PERMISSION_DENIED
-      absl::StatusOr<std::vector<uint64_t>> handled =
-          township->ApplyUrgent(request.village_id(), request.records());
-      if (!handled.ok()) {
-        SANJI_FUZZ_CHECK(absl::IsResourceExhausted(handled.status()),
-                         handled.status().ToString());
+      absl::StatusOr<sanji::UrgentAck> ack =
+          sanji::VillageSession::HandleUrgent(kTownship, township, request);
+      if (!ack.ok()) {
+        SANJI_FUZZ_CHECK(absl::IsResourceExhausted(ack.status()) ||
+                             absl::IsInvalidArgument(ack.status()) ||
+                             absl::IsPermissionDenied(ack.status()),
+                         ack.status().ToString());
         continue;
       }
-      SANJI_FUZZ_CHECK(handled->size() == static_cast<size_t>(
-                                              request.records().records_size()),
+      SANJI_FUZZ_CHECK(ack->seqs_size() == request.records().records_size(),
                        "urgent seqs not all handled");
       continue;
     }
@@ -174,38 +151,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sanji::VillageMessage message;
     if (!message.ParseFromArray(call.bytes.data(),
                                 static_cast<int>(call.bytes.size()))) {
-      streaming = false;  // gRPC fails the stream
+      session.reset();  // gRPC fails the stream
       continue;
     }
-    if (!streaming) {
-      if (!message.has_hello()) continue;  // INVALID_ARGUMENT
-      village = message.hello().village_id();
-      if (!IsVillageOf(village)) continue;         // PERMISSION_DENIED
-      if (message.hello().epoch() == 0) continue;  // INVALID_ARGUMENT
+    if (!session.has_value()) session.emplace(kTownship, township);
+    if (message.has_hello() && !session->open()) {
+      // The input's epochs, mapped to epochs no earlier input used.
       auto [it, fresh] = epochs.try_emplace(message.hello().epoch(), 0);
-      if (fresh) it->second = state.next_epoch++;
-      epoch = it->second;
-      (void)township->Watermark(village, epoch);  // the Welcome
-      streaming = true;
+      if (fresh)
+        it->second = message.hello().epoch() == 0 ? 0 : state.next_epoch++;
+      message.mutable_hello()->set_epoch(it->second);
+    }
+    const bool batch = session->open() && message.has_batch();
+    const uint64_t before =
+        batch ? township->Watermark(session->village_id(), session->epoch())
+              : 0;
+    absl::StatusOr<sanji::TownshipMessage> reply = session->OnMessage(message);
+    if (!reply.ok()) {
+      const absl::Status& s = reply.status();
+      SANJI_FUZZ_CHECK(absl::IsInvalidArgument(s) ||
+                           absl::IsPermissionDenied(s) || absl::IsAborted(s) ||
+                           absl::IsResourceExhausted(s),
+                       s.ToString());
+      session.reset();
       continue;
     }
-    if (!message.has_batch()) {
-      streaming = false;  // INVALID_ARGUMENT
-      continue;
-    }
-    const uint64_t before = township->Watermark(village, epoch);
-    absl::StatusOr<uint64_t> watermark =
-        township->ApplyBatch(village, epoch, message.batch());
-    if (!watermark.ok()) {
-      SANJI_FUZZ_CHECK(absl::IsFailedPrecondition(watermark.status()) ||
-                           absl::IsResourceExhausted(watermark.status()),
-                       watermark.status().ToString());
-      streaming = false;
-      continue;
-    }
-    SANJI_FUZZ_CHECK(*watermark >= before, "watermark went back");
-    SANJI_FUZZ_CHECK(township->Watermark(village, epoch) == *watermark,
-                     "watermark not kept");
+    SANJI_FUZZ_CHECK(reply->watermark() >= before, "watermark went back");
+    SANJI_FUZZ_CHECK(
+        township->Watermark(session->village_id(), session->epoch()) ==
+            reply->watermark(),
+        "watermark not kept");
   }
   Forward(state);
   return 0;

@@ -605,9 +605,9 @@ TEST_F(HostilePeersTest, ForeignCellsAndAlertsArePermissionDenied) {
   ExpectOthersUnaffected();
 }
 
-// 4. A batch that starts above watermark + 1: FAILED_PRECONDITION, nothing of
-// it applied; the village resumes from the watermark.
-TEST_F(HostilePeersTest, SequenceGapIsFailedPrecondition) {
+// 4. A batch that starts above watermark + 1: ABORTED, nothing of it applied;
+// the village resumes from the watermark.
+TEST_F(HostilePeersTest, SequenceGapIsAborted) {
   const std::string village = "640522100284";
   std::vector<Record> records = Visits("gap", 6);
   int64_t applied = TownField("records_applied");
@@ -616,7 +616,7 @@ TEST_F(HostilePeersTest, SequenceGapIsFailedPrecondition) {
   ASSERT_EQ(call.Send(Batch(1, {records[0], records[1], records[2]})), 3u);
   EXPECT_EQ(call.Send(Batch(5, {records[4], records[5]})), std::nullopt);
   grpc::Status s = call.Finish();
-  ExpectCode(s, grpc::StatusCode::FAILED_PRECONDITION,
+  ExpectCode(s, grpc::StatusCode::ABORTED,
              "township Sync: batch starting at seq 5 after watermark 3");
   EXPECT_EQ(TownField("records_applied"), applied + 3);
   EXPECT_EQ(Watermark(village, 4), 3u);
@@ -628,7 +628,7 @@ TEST_F(HostilePeersTest, SequenceGapIsFailedPrecondition) {
   repeated.mutable_batch()->mutable_records(2)->set_seq(6);
   s = SyncRefusal(town_a_.get(),
                   {Hello(village, 4), Batch(4, {records[3]}), repeated});
-  ExpectCode(s, grpc::StatusCode::FAILED_PRECONDITION,
+  ExpectCode(s, grpc::StatusCode::ABORTED,
              "township Sync: batch with seqs 5, 5, 6 after watermark 4");
   EXPECT_EQ(Watermark(village, 4), 4u);
 

@@ -2,76 +2,27 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/csv.h"
 
 namespace sanji::test_support {
 
 absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(
     absl::string_view text) {
-  if (absl::StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<std::vector<std::string>> records;
-  std::vector<std::string> record;
-  std::string field;
-  size_t i = 0;
-  int line = 1;
-  auto end_record = [&] {
-    record.push_back(std::move(field));
-    field.clear();
-    records.push_back(std::move(record));
-    record.clear();
-  };
-  while (i < text.size()) {
-    // At the start of a field.
-    if (text[i] == '"') {
-      int start_line = line;
-      ++i;
-      while (true) {
-        if (i >= text.size()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "CSV line ", start_line, ": quoted field is not terminated"));
-        }
-        char c = text[i++];
-        if (c == '"') {
-          if (i < text.size() && text[i] == '"') {
-            field.push_back('"');
-            ++i;
-          } else {
-            break;
-          }
-        } else {
-          if (c == '\n') ++line;
-          field.push_back(c);
-        }
-      }
-      if (i < text.size() && text[i] != ',' && text[i] != '\n' &&
-          !(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("CSV line ", line, ": text after a closing quote"));
-      }
-    } else {
-      while (i < text.size() && text[i] != ',' && text[i] != '\n' &&
-             !(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
-        if (text[i] == '"') {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "CSV line ", line, ": quote inside an unquoted field"));
-        }
-        field.push_back(text[i++]);
-      }
+  CsvReader reader(text);
+  CsvRecord record;
+  while (reader.Next(&record)) {
+    if (!record.error.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("CSV line ", record.line, ": ", record.error));
     }
-    // After a field: a comma, a line end or the end of the text.
-    if (i >= text.size()) break;
-    if (text[i] == ',') {
-      record.push_back(std::move(field));
-      field.clear();
-      ++i;
-      if (i >= text.size()) break;  // "a,": the last field is empty
-      continue;
+    // What Sanji writes never has one (AppendCsvField quotes the field).
+    if (record.stray_quote) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "CSV line ", record.line, ": quote inside an unquoted field"));
     }
-    i += text[i] == '\r' ? 2 : 1;
-    ++line;
-    end_record();
+    records.push_back(std::move(record.fields));
   }
-  // The last record when the text does not end with a line break.
-  if (!record.empty() || !field.empty()) end_record();
   return records;
 }
 

@@ -738,15 +738,14 @@ TEST_F(AggregatorTest, BatchResentBelowTheWatermarkChangesNothing) {
   EXPECT_EQ(Status().records_duplicate(), 0u);
 }
 
-TEST_F(AggregatorTest, SeqGapIsFailedPreconditionAndAppliesNothing) {
+TEST_F(AggregatorTest, SeqGapIsAbortedAndAppliesNothing) {
   Send("v1", {Outpatient("op1", At(2025, 3, 14), "p1", 100),
               Outpatient("op2", At(2025, 3, 14), "p2", 200)});
   CellMap before = Changed();
 
   absl::StatusOr<uint64_t> gap =
       Apply("v1", 1, 4, {Outpatient("op4", At(2025, 3, 14), "p4", 400)});
-  EXPECT_EQ(gap.status().code(), absl::StatusCode::kFailedPrecondition)
-      << gap.status();
+  EXPECT_EQ(gap.status().code(), absl::StatusCode::kAborted) << gap.status();
   // A gap inside the batch: seq 3 is valid but must not be applied alone.
   RecordBatch holed =
       MakeBatch(3, {Outpatient("op3", At(2025, 3, 14), "p3", 300)});
@@ -754,12 +753,11 @@ TEST_F(AggregatorTest, SeqGapIsFailedPreconditionAndAppliesNothing) {
       MakeBatch(5, {Outpatient("op5", At(2025, 3, 14), "p5", 500)}).records(0);
   absl::StatusOr<uint64_t> holed_result =
       aggregator_->ApplyBatch("v1", 1, holed);
-  EXPECT_EQ(holed_result.status().code(), absl::StatusCode::kFailedPrecondition)
+  EXPECT_EQ(holed_result.status().code(), absl::StatusCode::kAborted)
       << holed_result.status();
   // A new epoch starts at seq 1.
   gap = Apply("v1", 2, 2, {Outpatient("op9", At(2025, 3, 14), "p9", 900)});
-  EXPECT_EQ(gap.status().code(), absl::StatusCode::kFailedPrecondition)
-      << gap.status();
+  EXPECT_EQ(gap.status().code(), absl::StatusCode::kAborted) << gap.status();
 
   EXPECT_EQ(aggregator_->Watermark("v1", 1), 2u);
   EXPECT_EQ(aggregator_->Watermark("v1", 2), 0u);

@@ -1,5 +1,5 @@
-// Tests of common/cell_key.h: rollup cell keys and values.
-#include "common/cell_key.h"
+// Tests of common/rollup_layout.h: rollup cell keys and values.
+#include "common/rollup_layout.h"
 
 #include <algorithm>
 #include <limits>
@@ -15,7 +15,7 @@ TEST(CellKeyTest, RoundTrip) {
   std::string key = EncodeCellKey(
       "640522100201", "infectious_disease_reports.measles", "2025-03-01");
   EXPECT_EQ(key, "640522100201|infectious_disease_reports.measles|2025-03-01");
-  CellKey out;
+  CellKeyParts out;
   ASSERT_TRUE(DecodeCellKey(key, &out));
   EXPECT_EQ(out.village_id, "640522100201");
   EXPECT_EQ(out.indicator, "infectious_disease_reports.measles");
@@ -23,14 +23,14 @@ TEST(CellKeyTest, RoundTrip) {
 }
 
 TEST(CellKeyTest, RangePeriodKeyRoundTrips) {
-  CellKey out;
-  ASSERT_TRUE(
-      DecodeCellKey(EncodeCellKey("v", "i", "2025-01-01..2025-01-31"), &out));
+  CellKeyParts out;
+  const std::string key = EncodeCellKey("v", "i", "2025-01-01..2025-01-31");
+  ASSERT_TRUE(DecodeCellKey(key, &out));
   EXPECT_EQ(out.period, "2025-01-01..2025-01-31");
 }
 
 TEST(CellKeyTest, MalformedKeysAreRefused) {
-  CellKey out;
+  CellKeyParts out;
   EXPECT_FALSE(DecodeCellKey("", &out));
   EXPECT_FALSE(DecodeCellKey("640522100201", &out));
   EXPECT_FALSE(DecodeCellKey("640522100201|outpatient_visits", &out));
@@ -61,11 +61,28 @@ TEST(CellKeyTest, OneVillageAndOneIndicatorAreContiguousAndDaysInOrder) {
   EXPECT_EQ(keys, expected);
   // A scan of "<village>|<indicator>|" sees only that indicator, not one it
   // prefixes.
-  std::string prefix = "640522100201|referrals|";
+  std::string prefix = CellGroupPrefix("640522100201", "referrals");
+  EXPECT_EQ(prefix, "640522100201|referrals|");
   EXPECT_FALSE(absl::StartsWith(
       EncodeCellKey("640522100201", "referrals.county", "2025-01-01"), prefix));
   EXPECT_TRUE(absl::StartsWith(
       EncodeCellKey("640522100201", "referrals", "2025-01-01"), prefix));
+}
+
+TEST(CellKeyTest, SkipPastGroupSortsAfterTheGroupAndBeforeTheNext) {
+  std::string skip = CellGroupPrefix("640522100201", "referrals");
+  SkipPastGroup(&skip);
+  EXPECT_LT(EncodeCellKey("640522100201", "referrals", "2025-12-31"), skip);
+  EXPECT_LT(EncodeCellKey("640522100201", "referrals", "2025-Q4"), skip);
+  EXPECT_LT(skip, EncodeCellKey("640522100201", "screenings", "2025-01-01"));
+  EXPECT_LT(skip,
+            EncodeCellKey("640522100202", "outpatient_visits", "2025-01-01"));
+}
+
+TEST(RecordKeyTest, VillageThenRecordId) {
+  EXPECT_EQ(EncodeRecordKey("640522100201", "r-1"), "640522100201|r-1");
+  EXPECT_LT(EncodeRecordKey("640522100201", "zzz"),
+            EncodeRecordKey("640522100202", "a"));
 }
 
 TEST(CellValueTest, RoundTripIncludingNegativeAndExtremes) {

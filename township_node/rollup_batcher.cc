@@ -1,0 +1,36 @@
+#include "township_node/rollup_batcher.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace sanji {
+
+absl::StatusOr<std::optional<CellBatch>> RollupBatcher::Next() {
+  alerts_.clear();
+  cells_.clear();
+  RETURN_IF_ERROR(aggregator_->ReadChangedAlerts(kAlertsPerBatch, &alerts_));
+  if (alerts_.empty()) {
+    RETURN_IF_ERROR(aggregator_->ReadChangedCells(kCellsPerBatch, &cells_));
+  }
+  if (alerts_.empty() && cells_.empty()) return std::nullopt;
+  CellBatch batch;
+  batch.set_batch_id(++batch_id_);
+  for (const Alert& a : alerts_) *batch.add_alerts() = a;
+  for (const Cell& c : cells_) *batch.add_cells() = c;
+  return batch;
+}
+
+absl::Status RollupBatcher::Acknowledged(uint64_t acked_batch_id) {
+  if (acked_batch_id != batch_id_) {
+    return absl::InternalError(absl::StrCat("county acknowledged batch ",
+                                            acked_batch_id, ", expected ",
+                                            batch_id_));
+  }
+  absl::Status s = alerts_.empty() ? aggregator_->MarkForwarded(cells_)
+                                   : aggregator_->MarkAlertsForwarded(alerts_);
+  alerts_.clear();
+  cells_.clear();
+  return s;
+}
+
+}  // namespace sanji
