@@ -45,7 +45,7 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFlags() {
 
 std::shared_ptr<grpc::Channel> MakeChannel(
     const std::string& target,
-    std::shared_ptr<grpc::ChannelCredentials> creds) {
+    const std::shared_ptr<grpc::ChannelCredentials>& creds) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);

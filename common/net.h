@@ -36,7 +36,8 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFlags();
 
 // A channel to `target` with keepalive and message limits.
 std::shared_ptr<grpc::Channel> MakeChannel(
-    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> creds);
+    const std::string& target,
+    const std::shared_ptr<grpc::ChannelCredentials>& creds);
 // Applies message limits and keepalive policy to a server being built.
 void ConfigureServer(grpc::ServerBuilder* builder);
 

@@ -6,30 +6,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 
 namespace sanji {
 namespace {
 
-bool ParseInt(absl::string_view s, size_t digits, int* out) {
-  if (s.size() != digits) return false;
+const absl::CivilSecond kEpoch(1970, 1, 1, 0, 0, 0);
+
+bool ParseDigits(absl::string_view s, size_t n, int* out) {
+  if (s.size() != n) return false;
+  int v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
   }
-  return absl::SimpleAtoi(s, out);
-}
-
-bool ParseDate(absl::string_view s, absl::CivilDay* out) {
-  std::vector<absl::string_view> parts = absl::StrSplit(s, '-');
-  int y, m, d;
-  if (parts.size() != 3 || !ParseInt(parts[0], 4, &y) ||
-      !ParseInt(parts[1], 2, &m) || !ParseInt(parts[2], 2, &d)) {
-    return false;
-  }
-  absl::CivilDay day(y, m, d);
-  // CivilDay normalizes out-of-range fields (2025-02-30 -> 2025-03-02); refuse
-  // those.
-  if (day.year() != y || day.month() != m || day.day() != d) return false;
-  *out = day;
+  *out = v;
   return true;
 }
 
@@ -41,6 +32,68 @@ Period MakePeriod(PeriodKind kind, int year, int first_month, int months) {
 }
 
 }  // namespace
+
+bool ParseDay(absl::string_view s, absl::CivilDay* out) {
+  int y, m, d;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' ||
+      !ParseDigits(s.substr(0, 4), 4, &y) ||
+      !ParseDigits(s.substr(5, 2), 2, &m) ||
+      !ParseDigits(s.substr(8, 2), 2, &d)) {
+    return false;
+  }
+  absl::CivilDay day(y, m, d);
+  // CivilDay normalizes out-of-range fields (2025-02-30 -> 2025-03-02); refuse
+  // those.
+  if (day.year() != y || day.month() != m || day.day() != d) return false;
+  *out = day;
+  return true;
+}
+
+bool ParseDayTime(absl::string_view s, absl::CivilSecond* out) {
+  absl::CivilDay day;
+  if (s.size() < 10 || !ParseDay(s.substr(0, 10), &day)) return false;
+  if (s.size() == 10) {
+    *out = absl::CivilSecond(day);
+    return true;
+  }
+  if (s.size() != 16 && s.size() != 19) return false;
+  if (s[10] != 'T' && s[10] != ' ') return false;
+  int hh, mm, ss = 0;
+  if (!ParseDigits(s.substr(11, 2), 2, &hh) || s[13] != ':' ||
+      !ParseDigits(s.substr(14, 2), 2, &mm)) {
+    return false;
+  }
+  if (s.size() == 19 &&
+      (s[16] != ':' || !ParseDigits(s.substr(17, 2), 2, &ss))) {
+    return false;
+  }
+  if (hh > 23 || mm > 59 || ss > 59) return false;
+  *out = absl::CivilSecond(day.year(), day.month(), day.day(), hh, mm, ss);
+  return true;
+}
+
+absl::CivilSecond NowLocal() {
+  return absl::ToCivilSecond(absl::Now(), absl::FixedTimeZone(8 * 3600));
+}
+
+int64_t LocalSeconds(absl::CivilSecond t) { return t - kEpoch; }
+
+std::string FormatLocalSeconds(int64_t s) {
+  // Outside years 1..9999 (only from a broken peer) show the raw number.
+  if (s < int64_t{-62135596800} || s > int64_t{253402300799}) {
+    return absl::StrCat(s, " seconds");
+  }
+  absl::CivilSecond t = kEpoch + s;
+  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", t.year(), t.month(),
+                         t.day(), t.hour(), t.minute(), t.second());
+}
+
+bool ParseLocalSeconds(absl::string_view text, int64_t* local_seconds) {
+  absl::CivilSecond t;
+  if (!ParseDayTime(text, &t)) return false;
+  *local_seconds = LocalSeconds(t);
+  return true;
+}
 
 std::string Period::Key() const {
   switch (kind) {
@@ -86,8 +139,8 @@ absl::StatusOr<Period> ParsePeriod(absl::string_view text) {
   size_t dots = text.find("..");
   if (dots != absl::string_view::npos) {
     absl::CivilDay a, b;
-    if (!ParseDate(text.substr(0, dots), &a) ||
-        !ParseDate(text.substr(dots + 2), &b)) {
+    if (!ParseDay(text.substr(0, dots), &a) ||
+        !ParseDay(text.substr(dots + 2), &b)) {
       return bad();
     }
     if (b < a) {
@@ -97,7 +150,7 @@ absl::StatusOr<Period> ParsePeriod(absl::string_view text) {
     return Period{PeriodKind::kRange, a, b};
   }
   int year;
-  if (text.size() < 4 || !ParseInt(text.substr(0, 4), 4, &year) ||
+  if (text.size() < 4 || !ParseDigits(text.substr(0, 4), 4, &year) ||
       year < 1900 || year > 9999) {
     return bad();
   }
@@ -105,19 +158,19 @@ absl::StatusOr<Period> ParsePeriod(absl::string_view text) {
   if (text[4] != '-') return bad();
   absl::string_view rest = text.substr(5);
   int n;
-  if (rest.size() == 2 && rest[0] == 'H' && ParseInt(rest.substr(1), 1, &n) &&
-      n >= 1 && n <= 2) {
+  if (rest.size() == 2 && rest[0] == 'H' &&
+      ParseDigits(rest.substr(1), 1, &n) && n >= 1 && n <= 2) {
     return MakePeriod(PeriodKind::kHalf, year, n == 1 ? 1 : 7, 6);
   }
-  if (rest.size() == 2 && rest[0] == 'Q' && ParseInt(rest.substr(1), 1, &n) &&
-      n >= 1 && n <= 4) {
+  if (rest.size() == 2 && rest[0] == 'Q' &&
+      ParseDigits(rest.substr(1), 1, &n) && n >= 1 && n <= 4) {
     return MakePeriod(PeriodKind::kQuarter, year, 3 * (n - 1) + 1, 3);
   }
-  if (rest.size() == 2 && ParseInt(rest, 2, &n) && n >= 1 && n <= 12) {
+  if (rest.size() == 2 && ParseDigits(rest, 2, &n) && n >= 1 && n <= 12) {
     return MakePeriod(PeriodKind::kMonth, year, n, 1);
   }
   absl::CivilDay day;
-  if (ParseDate(text, &day)) return Period{PeriodKind::kDay, day, day};
+  if (ParseDay(text, &day)) return Period{PeriodKind::kDay, day, day};
   return bad();
 }
 

@@ -51,6 +51,21 @@ absl::CivilDay DayFromEpochDays(int64_t days);
 absl::CivilDay DayOfLocalSeconds(int64_t local_seconds);
 std::string FormatDay(absl::CivilDay day);  // YYYY-MM-DD
 
+// YYYY-MM-DD, a real date (2025-02-30 is refused).
+bool ParseDay(absl::string_view text, absl::CivilDay* out);
+// YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS ('T' or one space), a
+// real time.
+bool ParseDayTime(absl::string_view text, absl::CivilSecond* out);
+
+// The current local (Asia/Shanghai, UTC+8, no DST) civil time.
+absl::CivilSecond NowLocal();
+// Local civil seconds since 1970-01-01T00:00 (how Record stores occurred_at),
+// from a civil time, as YYYY-MM-DDTHH:MM:SS, and back from any form of
+// ParseDayTime.
+int64_t LocalSeconds(absl::CivilSecond t);
+std::string FormatLocalSeconds(int64_t local_seconds);
+bool ParseLocalSeconds(absl::string_view text, int64_t* local_seconds);
+
 // Age in full years on `on` for someone born on `birth`.
 int AgeInFullYears(absl::CivilDay birth, absl::CivilDay on);
 

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -33,6 +34,27 @@ void RaiseOpenFileLimit() {
 }
 
 }  // namespace
+
+std::string OrgCodeFlagOrExit(const char* flag, const std::string& value,
+                              OrgLevel level) {
+  RequireFlag(flag, value);
+  if (!IsCodeAt(value, level)) {
+    ExitUsage(absl::StrCat("--", flag, "=", value, " is not a ",
+                           CodeLength(level), "-digit ", LevelName(level),
+                           " code"));
+  }
+  return value;
+}
+
+StorageBudget StorageBudgetOrExit(int64_t max_buffer_mb,
+                                  int64_t min_free_disk_mb) {
+  if (max_buffer_mb <= 0) ExitUsage("--max_buffer_mb must be positive");
+  StorageBudget budget;
+  budget.max_buffer_bytes = static_cast<uint64_t>(max_buffer_mb) << 20;
+  budget.min_free_disk_bytes =
+      static_cast<uint64_t>(std::max<int64_t>(0, min_free_disk_mb)) << 20;
+  return budget;
+}
 
 std::unique_ptr<grpc::Server> StartServerOrExit(
     const std::string& listen, const std::vector<grpc::Service*>& services) {

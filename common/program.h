@@ -1,18 +1,36 @@
-// The parts every Sanji program's main shares: start a gRPC server or exit with
-// a reason, connect to a running node or exit saying how to start it, print a
-// status message, and serve until SIGTERM/SIGINT.
+// The parts every Sanji program's main shares: check the flags every node
+// takes, start a gRPC server or exit with a reason, connect to a running node
+// or exit saying how to start it, print a status message, and serve until
+// SIGTERM/SIGINT.
 #ifndef SANJI_COMMON_PROGRAM_H_
 #define SANJI_COMMON_PROGRAM_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/org_code.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 
 namespace sanji {
+
+// The organisation code a `serve` command is given in --FLAG (e.g.
+// --village_id): exits 2 when it is missing or not a code of `level`.
+std::string OrgCodeFlagOrExit(const char* flag, const std::string& value,
+                              OrgLevel level);
+
+// What a node may hold and must keep free, from --max_buffer_mb and
+// --min_free_disk_mb; exits 2 when the buffer is not positive. A negative
+// reserve is none.
+struct StorageBudget {
+  uint64_t max_buffer_bytes = 0;
+  uint64_t min_free_disk_bytes = 0;
+};
+StorageBudget StorageBudgetOrExit(int64_t max_buffer_mb,
+                                  int64_t min_free_disk_mb);
 
 // Builds and starts a server on `listen` with the transport security of the
 // flags; exits 2 when the flags give none, 1 when the address cannot be bound.

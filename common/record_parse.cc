@@ -14,22 +14,20 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/period.h"
+#include "common/status_macros.h"
 #include "common/vocabulary.h"
 
 namespace sanji {
 namespace {
 
-const absl::CivilSecond kEpoch(1970, 1, 1, 0, 0, 0);
 const absl::CivilDay kEarliestBirth(1900, 1, 1);
 const absl::CivilSecond kEarliestOccurred(2000, 1, 1, 0, 0, 0);
 constexpr int64_t kSecondsPerDay = 86400;
 
-int64_t LocalSeconds(absl::CivilSecond t) { return t - kEpoch; }
-
 absl::Status Fail(std::string* bad_column, absl::string_view column,
-                  std::string message) {
+                  absl::string_view message) {
   *bad_column = std::string(column);
-  return absl::InvalidArgumentError(std::move(message));
+  return absl::InvalidArgumentError(message);
 }
 
 // -----------------------------------------------------------------------------
@@ -109,55 +107,7 @@ bool IsVaccineChar(char c) {
          c == '-';
 }
 
-// -----------------------------------------------------------------------------
-// Dates and times.
-
-bool ParseDigits(absl::string_view s, size_t n, int* out) {
-  if (s.size() != n || !AllOf(s, IsDigit)) return false;
-  int v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  *out = v;
-  return true;
-}
-
-// YYYY-MM-DD, a real date.
-bool ParseDate(absl::string_view s, absl::CivilDay* out) {
-  int y, m, d;
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-' ||
-      !ParseDigits(s.substr(0, 4), 4, &y) ||
-      !ParseDigits(s.substr(5, 2), 2, &m) ||
-      !ParseDigits(s.substr(8, 2), 2, &d)) {
-    return false;
-  }
-  absl::CivilDay day(y, m, d);
-  // CivilDay normalizes 2025-02-29 to 2025-03-01; refuse that.
-  if (day.year() != y || day.month() != m || day.day() != d) return false;
-  *out = day;
-  return true;
-}
-
-// YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS ('T' or one space), a
-// real time.
-bool ParseDateTime(absl::string_view s, absl::CivilSecond* out) {
-  absl::CivilDay day;
-  if (s.size() < 10 || !ParseDate(s.substr(0, 10), &day)) return false;
-  if (s.size() == 10) {
-    *out = absl::CivilSecond(day);
-    return true;
-  }
-  if (s.size() != 16 && s.size() != 19) return false;
-  if (s[10] != 'T' && s[10] != ' ') return false;
-  int hh, mm, ss = 0;
-  if (!ParseDigits(s.substr(11, 2), 2, &hh) || s[13] != ':' ||
-      !ParseDigits(s.substr(14, 2), 2, &mm)) {
-    return false;
-  }
-  if (s.size() == 19 && (s[16] != ':' || !ParseDigits(s.substr(17, 2), 2, &ss)))
-    return false;
-  if (hh > 23 || mm > 59 || ss > 59) return false;
-  *out = absl::CivilSecond(day.year(), day.month(), day.day(), hh, mm, ss);
-  return true;
-}
+// Dates and times are common/period.h's.
 
 // -----------------------------------------------------------------------------
 // Numbers. Never via floating point.
@@ -371,10 +321,6 @@ std::string LowerAscii(absl::string_view s) { return absl::AsciiStrToLower(s); }
 
 }  // namespace
 
-absl::CivilSecond NowLocal() {
-  return absl::ToCivilSecond(absl::Now(), absl::FixedTimeZone(8 * 3600));
-}
-
 bool IsResidentIdNumber(absl::string_view text) {
   static constexpr int kWeights[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
                                        3, 7, 9,  10, 5, 8, 4, 2};
@@ -389,49 +335,37 @@ bool IsResidentIdNumber(absl::string_view text) {
   return last == kCheck[sum % 11];
 }
 
-absl::Status ValidateRecord(const Record& record, absl::CivilSecond now,
-                            std::string* bad_column) {
-  std::string scratch;
-  if (bad_column == nullptr) bad_column = &scratch;
-  bad_column->clear();
+namespace {
 
-  absl::Status s = CheckRecordId(record.record_id(), bad_column);
-  if (!s.ok()) return s;
-  if (record.kind().empty()) return Fail(bad_column, "kind", "kind is missing");
-  const KindInfo* kind = FindKind(record.kind());
-  if (kind == nullptr) return UnknownKind(record.kind(), bad_column);
+// A void carries only record_id and kind (its canonical form).
+absl::Status CheckVoid(const Record& record, std::string* bad_column) {
+  const char* extra = nullptr;
+  if (record.occurred_at() != 0) extra = "occurred_at";
+  if (!record.patient_id().empty()) extra = "patient_id";
+  if (!record.sex().empty()) extra = "sex";
+  if (record.has_birth_date()) extra = "birth_date";
+  if (record.has_cost_fen()) extra = "cost_yuan";
+  if (!record.icd10().empty()) extra = "icd10";
+  if (!record.vaccine().empty()) extra = "vaccine";
+  if (record.has_dose()) extra = "dose";
+  if (record.has_systolic()) extra = "systolic";
+  if (record.has_diastolic()) extra = "diastolic";
+  if (record.has_fasting_glucose_centi()) extra = "fasting_glucose";
+  if (!record.disease().empty()) extra = "disease";
+  if (record.has_participants()) extra = "participants";
+  if (!record.referred_to().empty()) extra = "referred_to";
+  if (extra == nullptr) return absl::OkStatus();
+  return Fail(
+      bad_column, extra,
+      absl::StrCat("a void record carries only record_id and kind, but it has ",
+                   extra));
+}
 
-  if (record.is_void()) {
-    // A void carries only record_id and kind (its canonical form).
-    const char* extra = nullptr;
-    if (record.occurred_at() != 0) extra = "occurred_at";
-    if (!record.patient_id().empty()) extra = "patient_id";
-    if (!record.sex().empty()) extra = "sex";
-    if (record.has_birth_date()) extra = "birth_date";
-    if (record.has_cost_fen()) extra = "cost_yuan";
-    if (!record.icd10().empty()) extra = "icd10";
-    if (!record.vaccine().empty()) extra = "vaccine";
-    if (record.has_dose()) extra = "dose";
-    if (record.has_systolic()) extra = "systolic";
-    if (record.has_diastolic()) extra = "diastolic";
-    if (record.has_fasting_glucose_centi()) extra = "fasting_glucose";
-    if (!record.disease().empty()) extra = "disease";
-    if (record.has_participants()) extra = "participants";
-    if (!record.referred_to().empty()) extra = "referred_to";
-    if (extra != nullptr) {
-      return Fail(
-          bad_column, extra,
-          absl::StrCat(
-              "a void record carries only record_id and kind, but it has ",
-              extra));
-    }
-    return absl::OkStatus();
-  }
-
-  // occurred_at.
-  const int64_t occurred = record.occurred_at();
-  if (occurred == 0)
+absl::Status CheckOccurredAt(int64_t occurred, absl::CivilSecond now,
+                             std::string* bad_column) {
+  if (occurred == 0) {
     return Fail(bad_column, "occurred_at", "occurred_at is missing");
+  }
   if (occurred < LocalSeconds(kEarliestOccurred)) {
     return Fail(bad_column, "occurred_at",
                 absl::StrCat("occurred_at '", FormatLocalSeconds(occurred),
@@ -446,57 +380,48 @@ absl::Status ValidateRecord(const Record& record, absl::CivilSecond now,
                      FormatLocalSeconds(LocalSeconds(now)),
                      "); check the date and the computer's clock"));
   }
-  const absl::CivilDay occurred_day = DayOfLocalSeconds(occurred);
+  return absl::OkStatus();
+}
 
-  // Person columns: required for person kinds, checked whenever present.
+// Person columns: required for person kinds, checked whenever present.
+// *birth is the birth date when there is one.
+absl::Status CheckPerson(const Record& record, const KindInfo& kind,
+                         absl::CivilDay occurred_day,
+                         std::optional<absl::CivilDay>* birth,
+                         std::string* bad_column) {
   if (record.patient_id().empty()) {
-    if (kind->person) return Missing("patient_id", kind->code, bad_column);
+    if (kind.person) return Missing("patient_id", kind.code, bad_column);
   } else {
-    s = CheckPatientId(record.patient_id(), bad_column);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(CheckPatientId(record.patient_id(), bad_column));
   }
   if (record.sex().empty()) {
-    if (kind->person) return Missing("sex", kind->code, bad_column);
+    if (kind.person) return Missing("sex", kind.code, bad_column);
   } else if (record.sex() != "M" && record.sex() != "F") {
     return BadSex(record.sex(), bad_column);
   }
-  std::optional<absl::CivilDay> birth;
   if (!record.has_birth_date()) {
-    if (kind->person) return Missing("birth_date", kind->code, bad_column);
-  } else {
-    birth = DayFromEpochDays(record.birth_date());
-    if (*birth < kEarliestBirth) {
-      return Fail(bad_column, "birth_date",
-                  absl::StrCat("birth_date '", FormatDay(*birth),
-                               "' is before 1900-01-01; check the year"));
-    }
-    if (*birth > occurred_day) {
-      return Fail(bad_column, "birth_date",
-                  absl::StrCat("birth_date '", FormatDay(*birth),
-                               "' is after the date of occurred_at (",
-                               FormatDay(occurred_day), ")"));
-    }
+    if (kind.person) return Missing("birth_date", kind.code, bad_column);
+    return absl::OkStatus();
   }
+  *birth = DayFromEpochDays(record.birth_date());
+  if (**birth < kEarliestBirth) {
+    return Fail(bad_column, "birth_date",
+                absl::StrCat("birth_date '", FormatDay(**birth),
+                             "' is before 1900-01-01; check the year"));
+  }
+  if (**birth > occurred_day) {
+    return Fail(bad_column, "birth_date",
+                absl::StrCat("birth_date '", FormatDay(**birth),
+                             "' is after the date of occurred_at (",
+                             FormatDay(occurred_day), ")"));
+  }
+  return absl::OkStatus();
+}
 
-  // Typed columns, required by their kinds, checked whenever present.
-  const absl::string_view code = kind->code;
-  if (record.has_cost_fen()) {
-    s = CheckRange(kCostRule, record.cost_fen(),
-                   FormatScaled(record.cost_fen(), 2), bad_column);
-    if (!s.ok()) return s;
-  } else if (code == "outpatient_visit" || code == "inpatient_admission") {
-    return Missing("cost_yuan", code, bad_column);
-  }
-  if (!record.icd10().empty()) {
-    s = CheckIcd10(record.icd10(), bad_column);
-    if (!s.ok()) return s;
-  }
-  if (!record.vaccine().empty()) {
-    s = CheckVaccine(record.vaccine(), bad_column);
-    if (!s.ok()) return s;
-  } else if (code == "vaccination") {
-    return Missing("vaccine", code, bad_column);
-  }
+// The integer columns of the follow-ups and vaccinations, each required by
+// one kind.
+absl::Status CheckIntColumns(const Record& record, absl::string_view code,
+                             std::string* bad_column) {
   struct IntField {
     const NumberRule& rule;
     bool present;
@@ -514,13 +439,33 @@ absl::Status ValidateRecord(const Record& record, absl::CivilSecond now,
   };
   for (const IntField& f : ints) {
     if (f.present) {
-      s = CheckRange(f.rule, f.value, FormatScaled(f.value, f.rule.scale),
-                     bad_column);
-      if (!s.ok()) return s;
+      RETURN_IF_ERROR(CheckRange(
+          f.rule, f.value, FormatScaled(f.value, f.rule.scale), bad_column));
     } else if (code == f.required_by) {
       return Missing(f.rule.column, code, bad_column);
     }
   }
+  return absl::OkStatus();
+}
+
+// Typed columns, required by their kinds, checked whenever present.
+absl::Status CheckTypedColumns(const Record& record, absl::string_view code,
+                               std::string* bad_column) {
+  if (record.has_cost_fen()) {
+    RETURN_IF_ERROR(CheckRange(kCostRule, record.cost_fen(),
+                               FormatScaled(record.cost_fen(), 2), bad_column));
+  } else if (code == "outpatient_visit" || code == "inpatient_admission") {
+    return Missing("cost_yuan", code, bad_column);
+  }
+  if (!record.icd10().empty()) {
+    RETURN_IF_ERROR(CheckIcd10(record.icd10(), bad_column));
+  }
+  if (!record.vaccine().empty()) {
+    RETURN_IF_ERROR(CheckVaccine(record.vaccine(), bad_column));
+  } else if (code == "vaccination") {
+    return Missing("vaccine", code, bad_column);
+  }
+  RETURN_IF_ERROR(CheckIntColumns(record, code, bad_column));
   if (!record.disease().empty()) {
     if (FindDisease(record.disease()) == nullptr) {
       return UnknownDisease(record.disease(), bad_column);
@@ -529,9 +474,9 @@ absl::Status ValidateRecord(const Record& record, absl::CivilSecond now,
     return Missing("disease", code, bad_column);
   }
   if (record.has_participants()) {
-    s = CheckRange(kParticipantsRule, record.participants(),
-                   absl::StrCat(record.participants()), bad_column);
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(CheckRange(kParticipantsRule, record.participants(),
+                               absl::StrCat(record.participants()),
+                               bad_column));
   } else if (code == "health_education") {
     return Missing("participants", code, bad_column);
   }
@@ -542,52 +487,170 @@ absl::Status ValidateRecord(const Record& record, absl::CivilSecond now,
   } else if (code == "referral") {
     return Missing("referred_to", code, bad_column);
   }
+  return absl::OkStatus();
+}
 
-  // Age rules (spec/indicators.md).
-  if (birth.has_value()) {
-    int age = AgeInFullYears(*birth, occurred_day);
-    if (code == "child_health_check" && age > 6) {
-      return Fail(bad_column, "birth_date",
-                  absl::StrCat("child_health_check is for children aged 0-6, "
-                               "but someone born on ",
-                               FormatDay(*birth), " is ", age, " on ",
-                               FormatDay(occurred_day)));
-    }
-    if (code == "elderly_health_check" && age < 65) {
-      return Fail(bad_column, "birth_date",
-                  absl::StrCat("elderly_health_check is for people aged 65 or "
-                               "more, but someone born on ",
-                               FormatDay(*birth), " is ", age, " on ",
-                               FormatDay(occurred_day)));
-    }
+// Age rules (spec/indicators.md).
+absl::Status CheckAge(absl::string_view code, absl::CivilDay birth,
+                      absl::CivilDay occurred_day, std::string* bad_column) {
+  int age = AgeInFullYears(birth, occurred_day);
+  if (code == "child_health_check" && age > 6) {
+    return Fail(bad_column, "birth_date",
+                absl::StrCat("child_health_check is for children aged 0-6, "
+                             "but someone born on ",
+                             FormatDay(birth), " is ", age, " on ",
+                             FormatDay(occurred_day)));
+  }
+  if (code == "elderly_health_check" && age < 65) {
+    return Fail(bad_column, "birth_date",
+                absl::StrCat("elderly_health_check is for people aged 65 or "
+                             "more, but someone born on ",
+                             FormatDay(birth), " is ", age, " on ",
+                             FormatDay(occurred_day)));
   }
   return absl::OkStatus();
 }
+
+}  // namespace
+
+absl::Status ValidateRecord(const Record& record, absl::CivilSecond now,
+                            std::string* bad_column) {
+  std::string scratch;
+  if (bad_column == nullptr) bad_column = &scratch;
+  bad_column->clear();
+
+  RETURN_IF_ERROR(CheckRecordId(record.record_id(), bad_column));
+  if (record.kind().empty()) return Fail(bad_column, "kind", "kind is missing");
+  const KindInfo* kind = FindKind(record.kind());
+  if (kind == nullptr) return UnknownKind(record.kind(), bad_column);
+  if (record.is_void()) return CheckVoid(record, bad_column);
+
+  RETURN_IF_ERROR(CheckOccurredAt(record.occurred_at(), now, bad_column));
+  const absl::CivilDay occurred_day = DayOfLocalSeconds(record.occurred_at());
+  std::optional<absl::CivilDay> birth;
+  RETURN_IF_ERROR(CheckPerson(record, *kind, occurred_day, &birth, bad_column));
+  RETURN_IF_ERROR(CheckTypedColumns(record, kind->code, bad_column));
+  if (birth.has_value()) {
+    RETURN_IF_ERROR(CheckAge(kind->code, *birth, occurred_day, bad_column));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The trimmed cells of a row by column; absent and empty are the same.
+class RowCells {
+ public:
+  explicit RowCells(const RawRow& row) : row_(row) {}
+  std::optional<absl::string_view> Get(absl::string_view column) const {
+    auto it = row_.fields().find(std::string(column));
+    if (it == row_.fields().end()) return std::nullopt;
+    absl::string_view v = Trim(it->second);
+    if (v.empty()) return std::nullopt;
+    return v;
+  }
+
+ private:
+  const RawRow& row_;
+};
+
+// occurred_at, and the person columns.
+absl::Status ParseWhenAndWho(const RowCells& cells, Record* r,
+                             std::string* bad_column) {
+  std::optional<absl::string_view> v;
+  if ((v = cells.Get("occurred_at"))) {
+    absl::CivilSecond t;
+    if (!ParseDayTime(*v, &t)) {
+      return Fail(
+          bad_column, "occurred_at",
+          absl::StrCat("occurred_at '", *v,
+                       "' is not a valid date or time; expected YYYY-MM-DD, "
+                       "YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS (local time)"));
+    }
+    r->set_occurred_at(LocalSeconds(t));
+  }
+  if ((v = cells.Get("patient_id"))) r->set_patient_id(std::string(*v));
+  if ((v = cells.Get("sex"))) {
+    absl::string_view x = *v;
+    if (x == "M" || x == "m" || x == "男" || x == "1") {
+      r->set_sex("M");
+    } else if (x == "F" || x == "f" || x == "女" || x == "2") {
+      r->set_sex("F");
+    } else {
+      return BadSex(x, bad_column);
+    }
+  }
+  if ((v = cells.Get("birth_date"))) {
+    absl::CivilDay day;
+    if (!ParseDay(*v, &day)) {
+      return Fail(
+          bad_column, "birth_date",
+          absl::StrCat(
+              "birth_date '", *v,
+              "' is not a valid date; expected YYYY-MM-DD, e.g. 1958-03-21"));
+    }
+    r->set_birth_date(DaysSinceEpoch(day));
+  }
+  return absl::OkStatus();
+}
+
+// The columns of what happened: amounts, codes and measures.
+absl::Status ParseWhat(const RowCells& cells, Record* r,
+                       std::string* bad_column) {
+  std::optional<absl::string_view> v;
+  if ((v = cells.Get("cost_yuan"))) {
+    ASSIGN_OR_RETURN(int64_t fen, ParseNumber(kCostRule, *v, bad_column));
+    r->set_cost_fen(fen);
+  }
+  if ((v = cells.Get("icd10"))) r->set_icd10(std::string(*v));
+  if ((v = cells.Get("vaccine"))) r->set_vaccine(std::string(*v));
+  struct IntColumn {
+    const NumberRule& rule;
+    void (Record::*set)(int32_t);
+  };
+  const IntColumn ints[] = {
+      {kDoseRule, &Record::set_dose},
+      {kSystolicRule, &Record::set_systolic},
+      {kDiastolicRule, &Record::set_diastolic},
+      {kGlucoseRule, &Record::set_fasting_glucose_centi},
+      {kParticipantsRule, &Record::set_participants},
+  };
+  for (const IntColumn& c : ints) {
+    if ((v = cells.Get(c.rule.column))) {
+      // ParseNumber checks the range, so the value fits in int32.
+      ASSIGN_OR_RETURN(int64_t n, ParseNumber(c.rule, *v, bad_column));
+      (r->*c.set)(static_cast<int32_t>(n));
+    }
+  }
+  if ((v = cells.Get("disease"))) {
+    const DiseaseInfo* d = FindDisease(LowerAscii(*v));
+    if (d == nullptr) return UnknownDisease(*v, bad_column);
+    r->set_disease(std::string(d->code));
+  }
+  if ((v = cells.Get("referred_to"))) {
+    const ReferralTargetInfo* t = FindReferralTarget(LowerAscii(*v));
+    if (t == nullptr) return UnknownReferralTarget(*v, bad_column);
+    r->set_referred_to(std::string(t->code));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<Record> ParseRow(const RawRow& row, absl::CivilSecond now,
                                 std::string* bad_column) {
   std::string scratch;
   if (bad_column == nullptr) bad_column = &scratch;
   bad_column->clear();
-
-  // The trimmed cell, or nullopt when absent or empty.
-  auto get =
-      [&row](absl::string_view column) -> std::optional<absl::string_view> {
-    auto it = row.fields().find(std::string(column));
-    if (it == row.fields().end()) return std::nullopt;
-    absl::string_view v = Trim(it->second);
-    if (v.empty()) return std::nullopt;
-    return v;
-  };
+  const RowCells cells(row);
 
   Record r;
-  std::optional<absl::string_view> v = get("record_id");
-  absl::Status s = CheckRecordId(v.value_or(""), bad_column);
-  if (!s.ok()) return s;
+  std::optional<absl::string_view> v = cells.Get("record_id");
+  RETURN_IF_ERROR(CheckRecordId(v.value_or(""), bad_column));
   r.set_record_id(std::string(*v));
 
   bool is_void = false;
-  if ((v = get("action"))) {
+  if ((v = cells.Get("action"))) {
     std::string action = LowerAscii(*v);
     if (action == "void") {
       is_void = true;
@@ -598,107 +661,21 @@ absl::StatusOr<Record> ParseRow(const RawRow& row, absl::CivilSecond now,
     }
   }
 
-  if (!(v = get("kind"))) return Fail(bad_column, "kind", "kind is missing");
+  if (!(v = cells.Get("kind"))) {
+    return Fail(bad_column, "kind", "kind is missing");
+  }
   const KindInfo* kind = FindKind(LowerAscii(*v));
   if (kind == nullptr) return UnknownKind(*v, bad_column);
   r.set_kind(std::string(kind->code));
 
   if (is_void) {
-    // Everything else on a void row is ignored.
-    r.set_is_void(true);
+    r.set_is_void(true);  // everything else on a void row is ignored
   } else {
-    if ((v = get("occurred_at"))) {
-      absl::CivilSecond t;
-      if (!ParseDateTime(*v, &t)) {
-        return Fail(
-            bad_column, "occurred_at",
-            absl::StrCat(
-                "occurred_at '", *v,
-                "' is not a valid date or time; expected YYYY-MM-DD, "
-                "YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS (local time)"));
-      }
-      r.set_occurred_at(LocalSeconds(t));
-    }
-    if ((v = get("patient_id"))) r.set_patient_id(std::string(*v));
-    if ((v = get("sex"))) {
-      absl::string_view x = *v;
-      if (x == "M" || x == "m" || x == "男" || x == "1") {
-        r.set_sex("M");
-      } else if (x == "F" || x == "f" || x == "女" || x == "2") {
-        r.set_sex("F");
-      } else {
-        return BadSex(x, bad_column);
-      }
-    }
-    if ((v = get("birth_date"))) {
-      absl::CivilDay day;
-      if (!ParseDate(*v, &day)) {
-        return Fail(
-            bad_column, "birth_date",
-            absl::StrCat(
-                "birth_date '", *v,
-                "' is not a valid date; expected YYYY-MM-DD, e.g. 1958-03-21"));
-      }
-      r.set_birth_date(DaysSinceEpoch(day));
-    }
-    if ((v = get("cost_yuan"))) {
-      absl::StatusOr<int64_t> n = ParseNumber(kCostRule, *v, bad_column);
-      if (!n.ok()) return n.status();
-      r.set_cost_fen(*n);
-    }
-    if ((v = get("icd10"))) r.set_icd10(std::string(*v));
-    if ((v = get("vaccine"))) r.set_vaccine(std::string(*v));
-    struct IntColumn {
-      const NumberRule& rule;
-      void (Record::*set)(int32_t);
-    };
-    const IntColumn ints[] = {
-        {kDoseRule, &Record::set_dose},
-        {kSystolicRule, &Record::set_systolic},
-        {kDiastolicRule, &Record::set_diastolic},
-        {kGlucoseRule, &Record::set_fasting_glucose_centi},
-        {kParticipantsRule, &Record::set_participants},
-    };
-    for (const IntColumn& c : ints) {
-      if ((v = get(c.rule.column))) {
-        // ParseNumber checks the range, so the value fits in int32.
-        absl::StatusOr<int64_t> n = ParseNumber(c.rule, *v, bad_column);
-        if (!n.ok()) return n.status();
-        (r.*c.set)(static_cast<int32_t>(*n));
-      }
-    }
-    if ((v = get("disease"))) {
-      const DiseaseInfo* d = FindDisease(LowerAscii(*v));
-      if (d == nullptr) return UnknownDisease(*v, bad_column);
-      r.set_disease(std::string(d->code));
-    }
-    if ((v = get("referred_to"))) {
-      const ReferralTargetInfo* t = FindReferralTarget(LowerAscii(*v));
-      if (t == nullptr) return UnknownReferralTarget(*v, bad_column);
-      r.set_referred_to(std::string(t->code));
-    }
+    RETURN_IF_ERROR(ParseWhenAndWho(cells, &r, bad_column));
+    RETURN_IF_ERROR(ParseWhat(cells, &r, bad_column));
   }
-
-  s = ValidateRecord(r, now, bad_column);
-  if (!s.ok()) return s;
+  RETURN_IF_ERROR(ValidateRecord(r, now, bad_column));
   return r;
-}
-
-std::string FormatLocalSeconds(int64_t s) {
-  // Outside years 1..9999 (only from a broken peer) show the raw number.
-  if (s < int64_t{-62135596800} || s > int64_t{253402300799}) {
-    return absl::StrCat(s, " seconds");
-  }
-  absl::CivilSecond t = kEpoch + s;
-  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", t.year(), t.month(),
-                         t.day(), t.hour(), t.minute(), t.second());
-}
-
-bool ParseLocalSeconds(absl::string_view text, int64_t* local_seconds) {
-  absl::CivilSecond t;
-  if (!ParseDateTime(text, &t)) return false;
-  *local_seconds = LocalSeconds(t);
-  return true;
 }
 
 }  // namespace sanji

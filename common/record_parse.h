@@ -14,9 +14,6 @@
 
 namespace sanji {
 
-// The current local (Asia/Shanghai, UTC+8, no DST) civil time.
-absl::CivilSecond NowLocal();
-
 // Parses and validates one row. On error the status is InvalidArgument with a
 // reason a clinic worker can act on (e.g. "'2025-02-30' is not a valid date
 // (YYYY-MM-DD)"), and
@@ -31,11 +28,6 @@ absl::StatusOr<Record> ParseRow(const RawRow& row, absl::CivilSecond now,
 // which must not be trusted.
 absl::Status ValidateRecord(const Record& record, absl::CivilSecond now,
                             std::string* bad_column);
-
-// Local civil seconds since 1970-01-01T00:00 (how Record stores occurred_at)
-// as YYYY-MM-DDTHH:MM:SS, and back from YYYY-MM-DD[THH:MM[:SS]].
-std::string FormatLocalSeconds(int64_t local_seconds);
-bool ParseLocalSeconds(absl::string_view text, int64_t* local_seconds);
 
 // True when `text` is a valid 18-character Chinese resident identity number (GB
 // 11643, with its ISO 7064 MOD 11-2 check character).

@@ -18,9 +18,12 @@
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL_(SANJI_CONCAT_(sanji_statusor_, __LINE__), lhs, expr)
 
+// `lhs` may be a declaration, so it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                           \
   if (!statusor.ok()) return statusor.status();     \
   lhs = std::move(statusor).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // SANJI_COMMON_STATUS_MACROS_H_

@@ -287,6 +287,7 @@ absl::Status Store::OpenDatabase(const std::string& dir,
   db_options.listeners.push_back(std::make_shared<RecoveryListener>(this));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(families.size());
   for (const std::string& name : families) {
     descriptors.emplace_back(name, FamilyOptions(name));
   }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "common/period.h"
 #include "common/record_parse.h"
 #include "common/vocabulary.h"
 #include "nlohmann/json.hpp"

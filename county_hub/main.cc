@@ -9,6 +9,7 @@
 #include "common/cli.h"
 #include "common/net.h"
 #include "common/org_code.h"
+#include "common/period.h"
 #include "common/program.h"
 #include "common/record_parse.h"
 #include "common/shutdown.h"
@@ -70,13 +71,9 @@ constexpr char kUsage[] = R"(county_hub: the county health bureau's Sanji hub.
 Exit status: 0 success, 1 failure at run time, 2 bad usage.)";
 
 int Serve() {
-  std::string county = absl::GetFlag(FLAGS_county_id);
-  RequireFlag("county_id", county);
+  const std::string county = OrgCodeFlagOrExit(
+      "county_id", absl::GetFlag(FLAGS_county_id), OrgLevel::kCounty);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
-  if (!IsCodeAt(county, OrgLevel::kCounty)) {
-    ExitUsage(
-        absl::StrCat("--county_id=", county, " is not a 6-digit county code"));
-  }
   if (!absl::GetFlag(FLAGS_http).empty()) {
     ExitUsage("--http (the dashboard) is not supported yet; leave it out");
   }

@@ -525,7 +525,7 @@ void AddSilentVillages(const OrgDirectory* orgs, const Scope& scope,
 std::map<std::string, Totals> GroupAtLevel(const OrgDirectory* orgs,
                                            const std::string& county_id,
                                            const Scope& scope,
-                                           VillageMap villages) {
+                                           VillageMap&& villages) {
   const size_t n = Indicators().size();
   std::map<std::string, Totals> groups;
   if (scope.level == OrgLevel::kVillage) {

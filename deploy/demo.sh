@@ -104,7 +104,7 @@ wait_ready() {
 
 # --- build and workload -------------------------------------------------------------------------
 say "building"
-bash "$repo/deploy/build.sh"
+bash "$repo/scripts/build.sh"
 for program in gen_workload county_hub township_node village_agent; do
   [[ -x $bin/$program ]] || die "$bin/$program was not built"
 done

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "common/csv.h"
 
 namespace sanji {
 namespace {
@@ -23,18 +24,6 @@ constexpr std::array<const char*, kNumCols> kColumnNames = {
 
 bool IsIntegerColumn(int c) {
   return c == kDose || c == kSystolic || c == kDiastolic || c == kParticipants;
-}
-
-std::string CsvField(absl::string_view v) {
-  if (v.find_first_of(",\"\r\n") == absl::string_view::npos)
-    return std::string(v);
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
 }
 
 std::string JsonString(absl::string_view v) {

@@ -30,6 +30,10 @@ using township_layout::kPatients;
 using township_layout::kRecords;
 using township_layout::kVersionKey;
 
+// The township's clock may lag a village's: records up to this far in the
+// township's future are not yet "from the future".
+constexpr int64_t kClockSkewSeconds = int64_t{6} * 86400;
+
 // Counters persisted with each batch, shown by `township_node status`.
 constexpr char kApplied[] = "applied";
 constexpr char kDuplicates[] = "duplicates";
@@ -100,7 +104,8 @@ class TownshipAggregator::BatchApplier {
     std::string ignored_column;
     // The township's clock may lag the village's: allow a few days before
     // calling a record from the future.
-    if (!ValidateRecord(record, now + 6 * 86400, &ignored_column).ok()) {
+    if (!ValidateRecord(record, now + kClockSkewSeconds, &ignored_column)
+             .ok()) {
       ++(*counters)[kRefused];
       return absl::OkStatus();
     }
@@ -454,7 +459,8 @@ absl::StatusOr<std::vector<uint64_t>> TownshipAggregator::ApplyUrgent(
     handled.push_back(r.seq());
     // Anything else is refused here and judged again in its batch.
     if (!IsUrgentReport(r.record()) ||
-        !ValidateRecord(r.record(), now + 6 * 86400, &ignored_column).ok()) {
+        !ValidateRecord(r.record(), now + kClockSkewSeconds, &ignored_column)
+             .ok()) {
       continue;
     }
     RETURN_IF_ERROR(StageAlert(&wb, village_id, r.record(), /*withdrawn=*/false,

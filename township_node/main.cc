@@ -44,24 +44,18 @@ constexpr char kUsage[] =
 Exit status: 0 success, 1 failure at run time, 2 bad usage.)";
 
 int Serve() {
-  std::string township = absl::GetFlag(FLAGS_township_id);
-  RequireFlag("township_id", township);
+  const std::string township = OrgCodeFlagOrExit(
+      "township_id", absl::GetFlag(FLAGS_township_id), OrgLevel::kTownship);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
   RequireFlag("county", absl::GetFlag(FLAGS_county));
-  if (!IsCodeAt(township, OrgLevel::kTownship)) {
-    ExitUsage(absl::StrCat("--township_id=", township,
-                           " is not a 9-digit township code"));
-  }
-  if (absl::GetFlag(FLAGS_max_buffer_mb) <= 0)
-    ExitUsage("--max_buffer_mb must be positive");
+  const StorageBudget budget =
+      StorageBudgetOrExit(absl::GetFlag(FLAGS_max_buffer_mb),
+                          absl::GetFlag(FLAGS_min_free_disk_mb));
 
   AggregatorOptions options;
   options.township_id = township;
-  options.max_buffer_bytes =
-      static_cast<uint64_t>(absl::GetFlag(FLAGS_max_buffer_mb)) << 20;
-  options.min_free_disk_bytes = static_cast<uint64_t>(std::max<int64_t>(
-                                    0, absl::GetFlag(FLAGS_min_free_disk_mb)))
-                                << 20;
+  options.max_buffer_bytes = budget.max_buffer_bytes;
+  options.min_free_disk_bytes = budget.min_free_disk_bytes;
   auto aggregator =
       TownshipAggregator::Open(absl::GetFlag(FLAGS_data_dir), options);
   if (!aggregator.ok()) ExitFailure(aggregator.status().message());

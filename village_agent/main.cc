@@ -10,11 +10,11 @@
 #include "common/net.h"
 #include "common/org_code.h"
 #include "common/program.h"
-#include "common/record_file.h"
 #include "common/shutdown.h"
 #include "common/status_text.h"
 #include "proto/village_sync.grpc.pb.h"
 #include "village_agent/intake_service.h"
+#include "village_agent/record_file.h"
 #include "village_agent/record_intake.h"
 #include "village_agent/uploader.h"
 
@@ -50,24 +50,18 @@ constexpr char kUsage[] = R"(village_agent: the village clinic's Sanji agent.
 Exit status: 0 success, 1 failure at run time (or rejected rows), 2 bad usage.)";
 
 int Serve() {
-  std::string village = absl::GetFlag(FLAGS_village_id);
-  RequireFlag("village_id", village);
+  const std::string village = OrgCodeFlagOrExit(
+      "village_id", absl::GetFlag(FLAGS_village_id), OrgLevel::kVillage);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
   RequireFlag("township", absl::GetFlag(FLAGS_township));
-  if (!IsCodeAt(village, OrgLevel::kVillage)) {
-    ExitUsage(absl::StrCat("--village_id=", village,
-                           " is not a 12-digit village code"));
-  }
-  if (absl::GetFlag(FLAGS_max_buffer_mb) <= 0)
-    ExitUsage("--max_buffer_mb must be positive");
+  const StorageBudget budget =
+      StorageBudgetOrExit(absl::GetFlag(FLAGS_max_buffer_mb),
+                          absl::GetFlag(FLAGS_min_free_disk_mb));
 
   IntakeOptions options;
   options.village_id = village;
-  options.max_buffer_bytes =
-      static_cast<uint64_t>(absl::GetFlag(FLAGS_max_buffer_mb)) << 20;
-  options.min_free_disk_bytes = static_cast<uint64_t>(std::max<int64_t>(
-                                    0, absl::GetFlag(FLAGS_min_free_disk_mb)))
-                                << 20;
+  options.max_buffer_bytes = budget.max_buffer_bytes;
+  options.min_free_disk_bytes = budget.min_free_disk_bytes;
   absl::StatusOr<std::unique_ptr<RecordIntake>> intake =
       RecordIntake::Open(absl::GetFlag(FLAGS_data_dir), options);
   if (!intake.ok()) ExitFailure(intake.status().message());

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/alert_rules.h"
 #include "common/key_codec.h"
+#include "common/period.h"
 #include "common/record_parse.h"
 #include "common/status_macros.h"
 #include "common/stored_record.h"

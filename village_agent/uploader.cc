@@ -83,8 +83,7 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
   // attempts: then a connect-backoff reset (an urgent report arrived) lets the
   // stream start the moment the township answers. Stop() cancels the wait.
   context->set_wait_for_ready(true);
-  std::unique_ptr<grpc::ClientReaderWriter<VillageMessage, TownshipMessage>>
-      stream = stub.Sync(context);
+  std::unique_ptr<SyncStream> stream = stub.Sync(context);
 
   VillageMessage hello;
   hello.mutable_hello()->set_village_id(intake_->village_id());
@@ -109,45 +108,69 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
 
   // Acks arrive on a reader thread; the writer keeps at most window_records of
   // ordinary records in flight. Urgent reports bypass the window.
-  uint64_t acked_seq = welcome.watermark();
-  bool broken = false;
-  absl::Status reader_status;
-  std::thread reader([&] {
-    TownshipMessage ack;
-    while (stream->Read(&ack)) {
-      absl::Status s = intake_->Acknowledge(ack.watermark());
-      absl::MutexLock lock(&wake_mu_);
-      wake_ = true;
-      if (!s.ok()) {
-        reader_status = s;
-        break;
-      }
-      acked_seq = std::max(acked_seq, ack.watermark());
-      *progressed = true;  // read by the loop only after this thread is joined
-      loop_.MarkAcknowledged();
-    }
-    absl::MutexLock lock(&wake_mu_);
-    broken = true;
-    wake_ = true;
-  });
-
-  uint64_t sent_seq = welcome.watermark();
-  uint64_t urgent_sent = 0;  // each connection resends every queued report
-  absl::Status result;
+  StreamState state;
+  state.acked_seq = welcome.watermark();
+  std::thread reader([&] { ReadAcks(stream.get(), &state, progressed); });
   bool write_failed = false;
+  absl::Status result =
+      WriteBatches(stream.get(), welcome.watermark(), &state, &write_failed);
+  {
+    // When the township ended the stream (a refusal: a full disk, a gap) or
+    // the link broke, the reader sees the end by itself, and cancelling would
+    // replace the township's reason with CANCELLED. Cancel only a stream we
+    // stop for reasons of our own (shutdown, a local error such as our own
+    // disk being full); Finish() would wait for the township forever.
+    absl::MutexLock lock(&wake_mu_);
+    const bool ended_by_township =
+        (state.broken && state.reader_status.ok()) || write_failed;
+    if (!ended_by_township) context->TryCancel();
+  }
+  reader.join();
+  grpc::Status finish = stream->Finish();
+  if (!state.reader_status.ok()) return state.reader_status;
+  if (!result.ok()) return result;
+  if (!finish.ok() && finish.error_code() != grpc::StatusCode::CANCELLED) {
+    return FromGrpc(finish, absl::StrCat("sync with township ",
+                                         options_.township, " ended"));
+  }
+  return absl::OkStatus();
+}
+
+void Uploader::ReadAcks(SyncStream* stream, StreamState* state,
+                        bool* progressed) {
+  TownshipMessage ack;
+  while (stream->Read(&ack)) {
+    absl::Status s = intake_->Acknowledge(ack.watermark());
+    absl::MutexLock lock(&wake_mu_);
+    wake_ = true;
+    if (!s.ok()) {
+      state->reader_status = s;
+      break;
+    }
+    state->acked_seq = std::max(state->acked_seq, ack.watermark());
+    *progressed = true;  // read by the loop only after this thread is joined
+    loop_.MarkAcknowledged();
+  }
+  absl::MutexLock lock(&wake_mu_);
+  state->broken = true;
+  wake_ = true;
+}
+
+absl::Status Uploader::WriteBatches(SyncStream* stream, uint64_t sent_seq,
+                                    StreamState* state, bool* write_failed) {
+  uint64_t urgent_sent = 0;  // each connection resends every queued report
   while (!loop_.stopping()) {
-    result = SendUrgent(&urgent_sent);
-    if (!result.ok()) break;
+    RETURN_IF_ERROR(SendUrgent(&urgent_sent));
     std::vector<SeqRecord> records;
     bool window_open;
     {
       absl::MutexLock lock(&wake_mu_);
-      if (broken) break;
-      window_open = sent_seq - acked_seq < options_.window_records;
+      if (state->broken) return absl::OkStatus();
+      window_open = sent_seq - state->acked_seq < options_.window_records;
     }
     if (window_open) {
-      result = intake_->ReadPending(sent_seq, options_.batch_records, &records);
-      if (!result.ok()) break;
+      RETURN_IF_ERROR(
+          intake_->ReadPending(sent_seq, options_.batch_records, &records));
     }
     if (records.empty()) {
       // Nothing to send now: sleep until an ack, a new record or a break.
@@ -158,31 +181,13 @@ absl::Status Uploader::RunStream(grpc::ClientContext* context,
     }
     VillageMessage message;
     sent_seq = records.back().seq();
-    for (SeqRecord& r : records)
+    for (SeqRecord& r : records) {
       *message.mutable_batch()->add_records() = std::move(r);
-    if (!stream->Write(message)) {
-      write_failed = true;
-      break;
     }
-  }
-  {
-    // When the township ended the stream (a refusal: a full disk, a gap) or
-    // the link broke, the reader sees the end by itself, and cancelling would
-    // replace the township's reason with CANCELLED. Cancel only a stream we
-    // stop for reasons of our own (shutdown, a local error such as our own
-    // disk being full); Finish() would wait for the township forever.
-    absl::MutexLock lock(&wake_mu_);
-    const bool ended_by_township =
-        (broken && reader_status.ok()) || write_failed;
-    if (!ended_by_township) context->TryCancel();
-  }
-  reader.join();
-  grpc::Status finish = stream->Finish();
-  if (!reader_status.ok()) return reader_status;
-  if (!result.ok()) return result;
-  if (!finish.ok() && finish.error_code() != grpc::StatusCode::CANCELLED) {
-    return FromGrpc(finish, absl::StrCat("sync with township ",
-                                         options_.township, " ended"));
+    if (!stream->Write(message)) {
+      *write_failed = true;
+      return absl::OkStatus();
+    }
   }
   return absl::OkStatus();
 }

@@ -46,8 +46,23 @@ class Uploader {
   absl::Status last_error() const { return loop_.last_error(); }
 
  private:
+  using SyncStream = grpc::ClientReaderWriter<VillageMessage, TownshipMessage>;
+  // What the reader thread of one connection shares with its writer, under
+  // wake_mu_.
+  struct StreamState {
+    uint64_t acked_seq = 0;
+    bool broken = false;         // the reader saw the stream end
+    absl::Status reader_status;  // a local failure to apply an ack
+  };
+
   // One connection: returns when the stream breaks or Stop() is called.
   absl::Status RunStream(grpc::ClientContext* context, bool* progressed);
+  // The reader thread: applies acks until the stream ends.
+  void ReadAcks(SyncStream* stream, StreamState* state, bool* progressed);
+  // The writer: urgent reports first, then batches from `sent_seq` within the
+  // window, until the stream breaks, Stop() or an error of ours.
+  absl::Status WriteBatches(SyncStream* stream, uint64_t sent_seq,
+                            StreamState* state, bool* write_failed);
   // Sends the queued urgent reports after *urgent_sent and drops the ones the
   // township acknowledges; advances *urgent_sent.
   absl::Status SendUrgent(uint64_t* urgent_sent);

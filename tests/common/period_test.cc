@@ -2,6 +2,7 @@
 // thresholds, ages and local-seconds days.
 #include "common/period.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace sanji {
@@ -216,6 +217,36 @@ TEST(DayOfLocalSecondsTest, FloorsTowardsThePast) {
       (absl::CivilSecond(2025, 3, 2, 0, 0, 0) - absl::CivilSecond(1970, 1, 1));
   EXPECT_EQ(DayOfLocalSeconds(midnight - 1), CivilDay(2025, 3, 1));
   EXPECT_EQ(DayOfLocalSeconds(midnight), CivilDay(2025, 3, 2));
+}
+
+TEST(LocalTimeTest, DaysAndTimesParseOnlyWhenReal) {
+  CivilDay day;
+  EXPECT_TRUE(ParseDay("2024-02-29", &day));
+  EXPECT_EQ(day, CivilDay(2024, 2, 29));
+  EXPECT_FALSE(ParseDay("2025-02-29", &day));
+  EXPECT_FALSE(ParseDay("2025-2-01", &day));
+  EXPECT_FALSE(ParseDay("2025-02-01 ", &day));
+  absl::CivilSecond t;
+  ASSERT_TRUE(ParseDayTime("2025-03-14T09:05", &t));
+  EXPECT_EQ(t, absl::CivilSecond(2025, 3, 14, 9, 5, 0));
+  ASSERT_TRUE(ParseDayTime("2025-03-14 23:59:59", &t));
+  EXPECT_EQ(t, absl::CivilSecond(2025, 3, 14, 23, 59, 59));
+  ASSERT_TRUE(ParseDayTime("2025-03-14", &t));
+  EXPECT_EQ(t, absl::CivilSecond(2025, 3, 14, 0, 0, 0));
+  EXPECT_FALSE(ParseDayTime("2025-03-14T24:00", &t));
+  EXPECT_FALSE(ParseDayTime("2025-03-14T09:5", &t));
+  EXPECT_FALSE(ParseDayTime("2025-03-14X09:05", &t));
+}
+
+TEST(LocalTimeTest, LocalSecondsRoundTrip) {
+  int64_t s = 0;
+  ASSERT_TRUE(ParseLocalSeconds("2025-03-14T09:05:07", &s));
+  EXPECT_EQ(s, LocalSeconds(absl::CivilSecond(2025, 3, 14, 9, 5, 7)));
+  EXPECT_EQ(FormatLocalSeconds(s), "2025-03-14T09:05:07");
+  EXPECT_EQ(FormatLocalSeconds(0), "1970-01-01T00:00:00");
+  EXPECT_EQ(FormatLocalSeconds(int64_t{1} << 60),
+            absl::StrCat(int64_t{1} << 60, " seconds"));
+  EXPECT_FALSE(ParseLocalSeconds("yesterday", &s));
 }
 
 }  // namespace

@@ -12,10 +12,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "common/csv.h"
 #include "common/period.h"
-#include "common/record_file.h"
 #include "common/record_parse.h"
 #include "common/vocabulary.h"
+#include "village_agent/record_file.h"
 
 namespace sanji::fault {
 namespace {
@@ -84,7 +85,7 @@ std::string CsvLine(const Fields& f) {
   std::vector<std::string> cells;
   for (absl::string_view c : KnownColumns()) {
     auto it = f.find(c);
-    cells.push_back(it == f.end() ? "" : it->second);
+    cells.push_back(it == f.end() ? "" : CsvField(it->second));
   }
   return absl::StrCat(absl::StrJoin(cells, ","), "\n");
 }

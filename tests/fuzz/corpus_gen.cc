@@ -15,10 +15,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
-#include "common/record_file.h"
+#include "common/csv.h"
+#include "common/period.h"
 #include "common/record_parse.h"
 #include "proto/rollup_sync.pb.h"
 #include "proto/village_sync.pb.h"
+#include "village_agent/record_file.h"
 
 namespace sanji {
 namespace {
@@ -303,16 +305,6 @@ std::vector<std::string> Columns(const std::vector<Row>& rows) {
   return columns;
 }
 
-std::string CsvField(const std::string& v) {
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string Csv(const std::vector<Row>& rows, const std::string& eol = "\n") {
   std::vector<std::string> columns = Columns(rows);
   std::string out = absl::StrJoin(columns, ",") + eol;
@@ -323,7 +315,7 @@ std::string Csv(const std::vector<Row>& rows, const std::string& eol = "\n") {
       for (const auto& [k, x] : row) {
         if (k == c) v = x;
       }
-      cells.push_back(CsvField(v));
+      cells.push_back(sanji::CsvField(v));
     }
     out += absl::StrJoin(cells, ",") + eol;
   }

@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/period.h"
 #include "common/record_parse.h"
 #include "proto/village_sync.pb.h"
 #include "tests/fuzz/fuzz_util.h"

@@ -16,9 +16,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
-#include "common/record_file.h"
 #include "common/record_parse.h"
 #include "tests/fuzz/fuzz_util.h"
+#include "village_agent/record_file.h"
 
 namespace {
 

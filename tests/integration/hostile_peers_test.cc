@@ -37,6 +37,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/net.h"
+#include "common/period.h"
 #include "common/record_parse.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"

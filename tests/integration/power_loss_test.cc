@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/period.h"
 #include "common/record_parse.h"
 #include "gtest/gtest.h"
 #include "tests/support/power_loss_fs.h"

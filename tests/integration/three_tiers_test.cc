@@ -19,7 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "common/record_file.h"
+#include "common/period.h"
 #include "common/record_parse.h"
 #include "gtest/gtest.h"
 #include "tests/support/local_county.h"
@@ -27,6 +27,7 @@
 #include "tests/support/process.h"
 #include "tests/support/report_csv.h"
 #include "tests/support/tcp_proxy.h"
+#include "village_agent/record_file.h"
 
 namespace sanji::test_support {
 namespace {

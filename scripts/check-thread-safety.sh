@@ -3,17 +3,17 @@
 # ABSL_EXCLUSIVE_LOCKS_REQUIRED, ABSL_LOCKS_EXCLUDED ...) with clang's
 # -Wthread-safety, which GCC does not implement: every source file of ours in the build's
 # compile_commands.json is compiled by clang++, syntax only, with -Werror=thread-safety.
-# Run deploy/build.sh first (the compile commands and the generated protobuf headers come
+# Run scripts/build.sh first (the compile commands and the generated protobuf headers come
 # from that build; $SANJI_BUILD_DIR, default <repo>/build). Exits 1 on any finding.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${SANJI_BUILD_DIR:-$repo/build}
 if [[ ! -f $build/compile_commands.json ]]; then
-  echo "check-thread-safety: no $build/compile_commands.json; run deploy/build.sh first" >&2
+  echo "check-thread-safety: no $build/compile_commands.json; run scripts/build.sh first" >&2
   exit 2
 fi
-bash "$repo/deploy/install-deps.sh" >/dev/null
+bash "$repo/scripts/install-deps.sh" >/dev/null
 echo "== checking thread-safety annotations with clang (-Wthread-safety)"
 python3 - "$build/compile_commands.json" "$repo" "$build" "$(nproc)" <<'PY'
 import json, shlex, subprocess, sys

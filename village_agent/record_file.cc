@@ -1,4 +1,4 @@
-#include "common/record_file.h"
+#include "village_agent/record_file.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -96,7 +96,9 @@ int64_t LineOfOffset(absl::string_view bytes, size_t offset) {
 // `*bad_offset` is the offset of the first byte that could not be converted.
 bool Gb18030ToUtf8(absl::string_view in, std::string* out, size_t* bad_offset) {
   iconv_t cd = iconv_open("UTF-8", "GB18030");
-  if (cd == reinterpret_cast<iconv_t>(-1)) {
+  // iconv's documented error value.
+  if (cd ==
+      reinterpret_cast<iconv_t>(-1)) {  // NOLINT(performance-no-int-to-ptr)
     *bad_offset = absl::string_view::npos;
     return false;
   }

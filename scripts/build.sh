@@ -23,7 +23,7 @@ fi
 start=$SECONDS
 
 echo "== installing dependencies"
-bash "$repo/deploy/install-deps.sh"
+bash "$repo/scripts/install-deps.sh"
 
 if [[ ! -f $build/CMakeCache.txt ]]; then
   echo "== configuring $build"

@@ -1,4 +1,4 @@
-#include "common/record_file.h"
+#include "village_agent/record_file.h"
 
 #include <iconv.h>
 #include <unistd.h>

@@ -6,8 +6,8 @@
 // splits the file into rows of column -> text; parsing and validating a row's
 // values is record_parse.h's job, so that the agent applies the same rules to
 // every client.
-#ifndef SANJI_COMMON_RECORD_FILE_H_
-#define SANJI_COMMON_RECORD_FILE_H_
+#ifndef SANJI_VILLAGE_AGENT_RECORD_FILE_H_
+#define SANJI_VILLAGE_AGENT_RECORD_FILE_H_
 
 #include <string>
 #include <vector>
@@ -57,4 +57,4 @@ const std::vector<absl::string_view>& KnownColumns();
 
 }  // namespace sanji
 
-#endif  // SANJI_COMMON_RECORD_FILE_H_
+#endif  // SANJI_VILLAGE_AGENT_RECORD_FILE_H_
