@@ -16,7 +16,7 @@ bool CsvReader::Next(CsvRecord* rec) {
   rec->line = line_;
   rec->fields.clear();
   rec->error.clear();
-  rec->stray_quote = false;
+  rec->irregular_quotes = false;
   std::string field;
   bool in_quotes = false;
   bool after_quote = false;    // just past a closing quote
@@ -56,6 +56,7 @@ bool CsvReader::Next(CsvRecord* rec) {
     }
     if (c == '"' && !after_quote && TrimCell(field).empty()) {
       // Opening quote (spaces before it are tolerated and dropped).
+      if (!field.empty()) rec->irregular_quotes = true;
       field.clear();
       in_quotes = true;
       quote_line = line_;
@@ -68,7 +69,7 @@ bool CsvReader::Next(CsvRecord* rec) {
           " has text after its closing quote (a '\"' inside a quoted "
           "field must be doubled as '\"\"')");
     }
-    if (c == '"' && !after_quote) rec->stray_quote = true;
+    if (after_quote || c == '"') rec->irregular_quotes = true;
     field.push_back(c);
     ++pos_;
   }

@@ -8,8 +8,9 @@
 // in CRLF, LF or CR; spaces before an opening quote are dropped; a leading
 // UTF-8 byte-order mark is skipped. A malformed record (text after a closing
 // quote, a quote never closed) is returned with an error, and reading goes
-// on, so that one bad row costs only itself. A quote inside an unquoted field
-// is kept, and marked, for callers that refuse it.
+// on, so that one bad row costs only itself. A quote inside an unquoted field,
+// and spaces before an opening or after a closing quote, are kept or dropped
+// as said, and marked, for callers that refuse them.
 //
 // Thread-safety: a CsvReader is used by one thread; the functions are pure.
 #ifndef SANJI_COMMON_CSV_H_
@@ -26,8 +27,9 @@ namespace sanji {
 struct CsvRecord {
   int64_t line = 0;  // physical line where the record starts, from 1
   std::vector<std::string> fields;
-  std::string error;         // non-empty when the record is malformed
-  bool stray_quote = false;  // a '"' inside an unquoted field (kept)
+  std::string error;  // non-empty when the record is malformed
+  // A '"' inside an unquoted field, or spaces around a quoted one.
+  bool irregular_quotes = false;
 };
 
 class CsvReader {

@@ -124,8 +124,15 @@ absl::Duration Backoff::Next(absl::StatusCode last) {
       attempt_ = kLongest;
       return Jittered(max_);
     case absl::StatusCode::kAborted:
-      return Jittered(std::min(initial_, max_));
+      // Once: a gap that a reconnect does not mend (the peer lost what we
+      // dropped) must not become a tight loop.
+      if (!aborted_) {
+        aborted_ = true;
+        return Jittered(std::min(initial_, max_));
+      }
+      break;
     default:
+      aborted_ = false;
       break;
   }
   absl::Duration cap = max_;

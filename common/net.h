@@ -96,7 +96,9 @@ grpc::Status ServeSession(grpc::ServerContext* context,
 //   RESOURCE_EXHAUSTED, PERMISSION_DENIED  the peer is full or refuses us: that
 //                      will not change within seconds, so the longest wait at
 //                      once, and every wait after it, until Reset()
-//   ABORTED            retry from the peer's watermark: the shortest wait
+//   ABORTED            retry from the peer's watermark: the shortest wait, the
+//                      first time in a row; the next wait in the series after
+//                      that (a gap a reconnect does not mend)
 //   any other          the next wait in the series
 // Not thread-safe.
 class Backoff {
@@ -105,7 +107,10 @@ class Backoff {
           uint64_t seed = std::random_device{}());
   absl::Duration Next(absl::StatusCode last = absl::StatusCode::kUnavailable);
   // After an attempt that made progress: the series starts again.
-  void Reset() { attempt_ = 0; }
+  void Reset() {
+    attempt_ = 0;
+    aborted_ = false;
+  }
 
  private:
   absl::Duration Jittered(absl::Duration cap);
@@ -113,6 +118,7 @@ class Backoff {
   absl::Duration initial_;
   absl::Duration max_;
   int attempt_ = 0;
+  bool aborted_ = false;  // the last wait was for an ABORTED
   std::mt19937_64 rng_;
 };
 

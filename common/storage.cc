@@ -20,8 +20,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "common/org_code.h"
 #include "common/status_macros.h"
+#include "common/store_format.h"
 #include "rocksdb/listener.h"
 #include "rocksdb/options.h"
 
@@ -69,16 +69,17 @@
 //    "format"         -> name ' ' version
 //    name             := the program whose layout the other families follow,
 //                        e.g. "township_node"
-//    version          := decimal; changes with any change to that layout
+//    version          := decimal; changes when the keys or values of any of
+//                        the layout's families change
 //    "owner"          -> org code   (common/org_code.h) the village, township
 //                                   or county the data is of
-// The format mark is written, synced, when the store is created. At every
-// open a store whose mark names another program or version is refused, and
-// so is an existing database without a mark that lacks one of the layout's
-// families (a directory of something else); an older store of the same
-// format gets the families the layout has added. The owner is bound the same
-// way, and a store of another organisation refused. Nothing is changed in a
-// refused store but the guard, which is not durable.
+// The mark and the owner are written together, synced, when the store is
+// created (or adopted: a store of this program from before marks existed, as
+// its StoreFormat::legacy_owner_key shows). Whether a directory may be opened
+// at all is store_format.h's rule; a refused directory is left as it was (one
+// without a store family is read read-only to judge it). A store of the same
+// format gets the families its layout has gained since; a change of any
+// family's keys or values is a new version.
 
 namespace sanji {
 namespace {
@@ -172,14 +173,48 @@ rocksdb::ColumnFamilyOptions FamilyOptions(absl::string_view name) {
   return options;
 }
 
-// A database without a format mark that lacks `family` of the layout: written
-// by something else, so not ours to change.
-absl::Status NotThisFormat(absl::string_view dir, const StoreFormat& format,
-                           absl::string_view family) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "data directory ", dir, " holds a database that is not the data of a ",
-      format.name, " (it has no family '", family,
-      "'); choose another --data_dir"));
+// The facts of a database that has no store family (written before stores had
+// one, or not by us), read without changing it.
+absl::StatusOr<StoreFacts> ProbeReadOnly(
+    const std::string& dir, const std::vector<std::string>& families,
+    const StoreOptions& options) {
+  rocksdb::DBOptions db_options;
+  if (options.env != nullptr) db_options.env = options.env;
+  db_options.info_log = std::make_shared<InfoLog>(dir);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(families.size());
+  for (const std::string& name : families) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::DB::OpenForReadOnly(
+                                db_options, dir, descriptors, &handles, &raw),
+                            absl::StrCat("reading RocksDB in ", dir)));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  StoreFacts facts;
+  facts.existed = true;
+  absl::Status status;
+  for (size_t i = 0; i < handles.size(); ++i) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+    it->SeekToFirst();
+    if (it->Valid()) facts.empty = false;
+    std::string value;
+    if (descriptors[i].name == rocksdb::kDefaultColumnFamilyName &&
+        !options.format.legacy_owner_key.empty() &&
+        db->Get(rocksdb::ReadOptions(), handles[i],
+                options.format.legacy_owner_key, &value)
+            .ok()) {
+      facts.legacy_owner = std::move(value);
+    }
+    if (status.ok()) status = FromRocks(it->status(), "reading " + dir);
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    db->DestroyColumnFamilyHandle(handle);
+  }
+  RETURN_IF_ERROR(status);
+  return facts;
 }
 
 }  // namespace
@@ -230,21 +265,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create data directory ", dir, ": ", ec.message()));
   }
-  // An existing database is opened with the families it has, whatever they
-  // are, so that the format mark can be read before anything is added.
+  // An existing database is opened with the families it has, so that it can
+  // be judged (store_format.h) before anything is added to it.
   std::vector<std::string> families;
-  rocksdb::DBOptions probe;
-  if (options.env != nullptr) probe.env = options.env;
+  rocksdb::DBOptions list_options;
+  if (options.env != nullptr) list_options.env = options.env;
   const bool existed =
-      rocksdb::DB::ListColumnFamilies(probe, dir, &families).ok();
-  auto has = [&families](absl::string_view name) {
-    return std::find(families.begin(), families.end(), name) != families.end();
-  };
-  if (existed && !has(kStoreFamily)) {
-    for (const std::string& name : options.column_families) {
-      if (!has(name)) return NotThisFormat(dir, options.format, name);
-    }
-    families.push_back(kStoreFamily);
+      rocksdb::DB::ListColumnFamilies(list_options, dir, &families).ok();
+  if (existed && std::find(families.begin(), families.end(), kStoreFamily) ==
+                     families.end()) {
+    ASSIGN_OR_RETURN(StoreFacts facts, ProbeReadOnly(dir, families, options));
+    RETURN_IF_ERROR(JudgeStore(dir, facts, options));
+    families.push_back(kStoreFamily);  // the guard needs it
   } else if (!existed) {
     families = {rocksdb::kDefaultColumnFamilyName};
     families.insert(families.end(), options.column_families.begin(),
@@ -259,8 +291,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     RETURN_IF_ERROR(
         FromRocks(store->PutGuard(), absl::StrCat("opening RocksDB in ", dir)));
   }
-  RETURN_IF_ERROR(store->CheckFormat(options, existed));
-  if (!options.owner.empty()) RETURN_IF_ERROR(store->CheckOwner(options.owner));
+  ASSIGN_OR_RETURN(StoreFacts facts, store->ReadFacts(options));
+  facts.existed = existed;
+  RETURN_IF_ERROR(JudgeStore(dir, facts, options));
+  RETURN_IF_ERROR(store->Adopt(options, facts));
   return store;
 }
 
@@ -312,62 +346,48 @@ absl::Status Store::OpenDatabase(const std::string& dir,
       families_[descriptors[i].name] = handles[i];
     }
   }
-  recovery_free_bytes_ =
-      kWriteBufferBytes * families_.size() + kGuardWriteBufferBytes;
   return absl::OkStatus();
 }
 
-absl::Status Store::CheckFormat(const StoreOptions& options, bool existed) {
-  const std::string want =
-      absl::StrCat(options.format.name, " ", options.format.version);
-  ASSIGN_OR_RETURN(std::optional<std::string> mark, Get(guard_, kFormatKey));
-  std::vector<std::string> missing;
+absl::StatusOr<StoreFacts> Store::ReadFacts(const StoreOptions& options) const {
+  StoreFacts facts;
+  ASSIGN_OR_RETURN(facts.mark, Get(guard_, kFormatKey));
+  ASSIGN_OR_RETURN(facts.owner, Get(guard_, kOwnerKey));
+  if (!options.format.legacy_owner_key.empty()) {
+    ASSIGN_OR_RETURN(facts.legacy_owner,
+                     Get(Family(rocksdb::kDefaultColumnFamilyName),
+                         options.format.legacy_owner_key));
+  }
+  for (const auto& [name, handle] : families_) {
+    std::unique_ptr<rocksdb::Iterator> it = NewIterator(handle);
+    it->SeekToFirst();
+    if (it->Valid()) facts.empty = false;
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading " + dir_));
+  }
+  return facts;
+}
+
+absl::Status Store::Adopt(const StoreOptions& options,
+                          const StoreFacts& facts) {
   for (const std::string& name : options.column_families) {
-    if (Family(name) == nullptr) missing.push_back(name);
-  }
-  if (mark.has_value() && *mark != want) {
-    std::pair<absl::string_view, absl::string_view> have =
-        absl::StrSplit(*mark, absl::MaxSplits(' ', 1));
-    if (have.first != options.format.name) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "data directory ", dir_, " holds the data of a ", have.first,
-          ", not of a ", options.format.name, "; choose another --data_dir"));
-    }
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data directory ", dir_, " holds ", options.format.name,
-        " data in format version ", have.second, "; this program reads ",
-        "version ", options.format.version,
-        " only: run the version that wrote it, or choose another --data_dir"));
-  }
-  if (!mark.has_value() && existed && !missing.empty()) {
-    return NotThisFormat(dir_, options.format, missing.front());
-  }
-  for (const std::string& name : missing) {
+    if (Family(name) != nullptr) continue;
     rocksdb::ColumnFamilyHandle* handle = nullptr;
     RETURN_IF_ERROR(
         FromRocks(db_->CreateColumnFamily(FamilyOptions(name), name, &handle),
                   absl::StrCat("adding family ", name, " in ", dir_)));
     families_[name] = handle;
   }
-  if (mark.has_value()) return absl::OkStatus();
+  recovery_free_bytes_ =
+      kWriteBufferBytes * families_.size() + kGuardWriteBufferBytes;
   rocksdb::WriteBatch batch;
-  batch.Put(guard_, kFormatKey, want);
-  return Write(&batch);
-}
-
-absl::Status Store::CheckOwner(const std::string& owner) {
-  ASSIGN_OR_RETURN(std::optional<std::string> bound, Get(guard_, kOwnerKey));
-  if (!bound.has_value()) {
-    rocksdb::WriteBatch batch;
-    batch.Put(guard_, kOwnerKey, owner);
-    return Write(&batch);
+  if (!facts.mark.has_value()) {
+    batch.Put(guard_, kFormatKey, FormatMark(options.format));
   }
-  if (*bound == owner) return absl::OkStatus();
-  std::optional<OrgLevel> level = LevelOfCode(owner);
-  absl::string_view what = level.has_value() ? LevelName(*level) : "owner";
-  return absl::FailedPreconditionError(absl::StrCat(
-      "data directory ", dir_, " belongs to ", what, " ", *bound, ", not ",
-      owner, "; use that --", what, "_id or another --data_dir"));
+  if (!options.owner.empty() && !facts.owner.has_value()) {
+    batch.Put(guard_, kOwnerKey, options.owner);
+  }
+  if (batch.Count() == 0) return absl::OkStatus();
+  return Write(&batch);
 }
 
 Store::~Store() {

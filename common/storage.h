@@ -36,6 +36,8 @@
 
 namespace sanji {
 
+struct StoreFacts;  // common/store_format.h
+
 // What a store holds, written into it when it is created and checked at every
 // open, so that a data directory of another program or of another version of
 // this layout is refused with a message instead of being misread. `name` is
@@ -44,6 +46,10 @@ namespace sanji {
 struct StoreFormat {
   std::string name;
   int version = 1;
+  // The key of the "default" family under which stores of this program kept
+  // their owner before stores had a format mark; such a store is recognised by
+  // it, checked against the owner, and marked. Empty for none.
+  std::string legacy_owner_key;
 };
 
 struct StoreOptions {
@@ -95,12 +101,11 @@ class Store {
   absl::Status OpenDatabase(const std::string& dir,
                             const std::vector<std::string>& families,
                             const StoreOptions& options, bool create_missing);
-  // Checks the format mark of a store that existed before, or writes it into
-  // a new one (storage.cc, "The store family"); adds the layout's families
-  // missing from an older store of the same format.
-  absl::Status CheckFormat(const StoreOptions& options, bool existed);
-  // Binds a new store to options.owner, or refuses one bound to another.
-  absl::Status CheckOwner(const std::string& owner);
+  // The format mark, owner, legacy owner and emptiness of the open database.
+  absl::StatusOr<StoreFacts> ReadFacts(const StoreOptions& options) const;
+  // Makes an accepted store whole: the layout's families it lacks, and the
+  // format mark and owner it lacks, written together.
+  absl::Status Adopt(const StoreOptions& options, const StoreFacts& facts);
   // Brings RocksDB out of a background error that it does not recover from
   // by itself; true when it takes writes again. Waits for writes in flight.
   bool Recover() ABSL_LOCKS_EXCLUDED(writes_mu_);

@@ -2,6 +2,9 @@
 // RocksDB. Store format "county_hub" 1 (common/storage.cc); the store's owner
 // is the county.
 //
+//    family "default":
+//      "county_id" -> county code   only in stores from before format marks:
+//                                   their owner (read only)
 //    family "cells":
 //      cell_key    -> cell_value    every township's rollup cells, the value
 //                                   of the highest version received

@@ -28,7 +28,11 @@ absl::Status ParseCsv(absl::string_view source, absl::string_view text,
       return absl::InvalidArgumentError(
           absl::StrCat(source, ":", record.line, ": ", record.error));
     }
-    if (!IsBlankRecord(record)) out->push_back(std::move(record));
+    // A blank line is no record; a row of empty fields (",,") is one, and is
+    // refused for its empty org_id.
+    if (record.fields.size() != 1 || !IsBlankRecord(record)) {
+      out->push_back(std::move(record));
+    }
   }
   return absl::OkStatus();
 }

@@ -13,7 +13,7 @@ constexpr char kCounterPrefix[] = "count|";
 
 StoreOptions Options(const std::string& township_id) {
   StoreOptions options;
-  options.format = {"township_node", 1};
+  options.format = {"township_node", 1, "township_id"};
   options.column_families = {kRecords, kPatients, kCells,
                              kChanged, kAlerts,   kAlertsChanged};
   options.owner = township_id;

@@ -6,6 +6,8 @@
 //      "version"          -> fixed64be(v)    the last batch version given out
 //      watermark_key      -> fixed64be(seq)  highest contiguous seq applied
 //      counter_key        -> fixed64be(n)    records counted, for `status`
+//      "township_id"      -> township code   only in stores from before format
+//                                            marks: their owner (read only)
 //    family "records":
 //      record_key         -> stored_record   every record applied
 //    family "patients":

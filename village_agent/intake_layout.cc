@@ -6,7 +6,7 @@ namespace sanji::intake_layout {
 
 StoreOptions Options(const std::string& village_id) {
   StoreOptions options;
-  options.format = {"village_agent", 1};
+  options.format = {"village_agent", 1, "village_id"};
   options.column_families = {kRecords, kOutbox, kUrgent};
   options.owner = village_id;
   return options;

@@ -8,6 +8,9 @@
 //      "last_seq"  -> fixed64be(seq)     the newest record accepted
 //      "acked_seq" -> fixed64be(seq)     the township's watermark, as last
 //                                        acknowledged (written unsynced)
+//      "village_id" -> village code      only in stores from before format
+//                                        marks: their owner (read, never
+//                                        written)
 //    family "records":
 //      record_id   -> stored_record      every record accepted, for
 //                                        de-duplication

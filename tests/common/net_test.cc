@@ -54,6 +54,10 @@ TEST(BackoffTest, ASequenceGapIsRetriedAtOnceWithoutClimbing) {
   backoff.Next(absl::StatusCode::kUnavailable);
   ExpectWithin(backoff.Next(absl::StatusCode::kAborted), kInitial);
   ExpectWithin(backoff.Next(absl::StatusCode::kUnavailable), kInitial * 4);
+  // A gap that a reconnect does not mend climbs like any other failure.
+  ExpectWithin(backoff.Next(absl::StatusCode::kAborted), kInitial);
+  ExpectWithin(backoff.Next(absl::StatusCode::kAborted), kInitial * 8);
+  ExpectWithin(backoff.Next(absl::StatusCode::kAborted), kInitial * 16);
 }
 
 TEST(BackoffTest, TheSameSeedGivesTheSameWaits) {

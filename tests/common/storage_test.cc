@@ -22,7 +22,7 @@ using test_support::TempDir;
 
 StoreOptions Families() {
   StoreOptions options;
-  options.format = {"storage_test", 1};
+  options.format = {"storage_test", 1, ""};
   options.column_families = {"records", "state", "cells", "outbox"};
   return options;
 }
@@ -184,26 +184,97 @@ TEST(StoreFormatTest, AnotherVersionOfTheLayoutIsRefused) {
       << refused.status();
 }
 
-TEST(StoreFormatTest, ADatabaseWithoutMarkOrOurFamiliesIsLeftAlone) {
-  TempDir dir;
-  {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir.Sub("db"), &raw).ok());
-    delete raw;
+// A RocksDB directory with `families` (default first) and `key` = `value` in
+// the default family, written as something else would: no mark.
+void MakeUnmarkedDatabase(const std::string& dir,
+                          const std::vector<std::string>& families,
+                          const std::string& key, const std::string& value) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : families) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::Open(options, dir, descriptors, &handles, &raw).ok());
+  if (!key.empty()) {
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[0], key, value).ok());
+  }
+  for (rocksdb::ColumnFamilyHandle* h : handles)
+    raw->DestroyColumnFamilyHandle(h);
+  delete raw;
+}
+
+std::vector<std::string> FamiliesOf(const std::string& dir) {
+  std::vector<std::string> families;
+  EXPECT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families)
+          .ok());
+  return families;
+}
+
+TEST(StoreFormatTest, DataWithoutAMarkIsRefusedAndLeftAlone) {
+  TempDir dir;
+  MakeUnmarkedDatabase(dir.Sub("db"), {"default", "cells"}, "theirs", "1");
   auto refused = Store::Open(dir.Sub("db"), Families());
   ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
       << refused.status();
   EXPECT_TRUE(absl::StrContains(refused.status().message(),
-                                "not the data of a storage_test"))
+                                "not a storage_test's (it has no Sanji format "
+                                "mark)"))
       << refused.status();
-  std::vector<std::string> families;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(),
-                                              dir.Sub("db"), &families)
-                  .ok());
-  EXPECT_EQ(families, std::vector<std::string>{"default"});
+  EXPECT_EQ(FamiliesOf(dir.Sub("db")),
+            (std::vector<std::string>{"default", "cells"}));
+}
+
+// A first start killed after RocksDB made the directory but before the mark
+// was written leaves an empty database: it is taken as new, not refused.
+TEST(StoreFormatTest, AnEmptyUnmarkedDatabaseIsTakenAsNew) {
+  TempDir dir;
+  MakeUnmarkedDatabase(dir.Sub("db"), {"default", "records"}, "", "");
+  ASSERT_TRUE(Store::Open(dir.Sub("db"), Families()).ok());
+  StoreOptions other = Families();
+  other.format.name = "county_hub";
+  EXPECT_EQ(Store::Open(dir.Sub("db"), other).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // marked now
+}
+
+// A store of this program from before marks: recognised by its legacy owner
+// key, checked against the owner, then marked and given its new families.
+TEST(StoreFormatTest, AStoreFromBeforeMarksIsAdoptedByItsOwnerOnly) {
+  TempDir dir;
+  MakeUnmarkedDatabase(dir.Sub("db"), {"default", "records"}, "village_id",
+                       "640522100201");
+  StoreOptions options = Families();
+  options.format.legacy_owner_key = "village_id";
+  options.owner = "640522100202";
+  auto refused = Store::Open(dir.Sub("db"), options);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "belongs to village 640522100201, not "
+                                "640522100202"))
+      << refused.status();
+  EXPECT_EQ(FamiliesOf(dir.Sub("db")),
+            (std::vector<std::string>{"default", "records"}));
+
+  options.owner = "640522100201";
+  {
+    auto adopted = Store::Open(dir.Sub("db"), options);
+    ASSERT_TRUE(adopted.ok()) << adopted.status();
+    EXPECT_NE((*adopted)->Family("outbox"), nullptr);  // added
+    EXPECT_EQ(MustGet(**adopted, "default", "village_id"), "640522100201");
+  }
+  options.owner = "640522100202";
+  EXPECT_EQ(Store::Open(dir.Sub("db"), options).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  StoreOptions unmarked_other = Families();
+  unmarked_other.format.name = "township_node";
+  EXPECT_TRUE(absl::StrContains(
+      Store::Open(dir.Sub("db"), unmarked_other).status().message(),
+      "holds the data of a storage_test"));
 }
 
 TEST(StoreFormatTest, TheOwnerIsBoundAtCreation) {

@@ -133,7 +133,7 @@ TEST_F(AlertBookTest, EmptyBook) {
 TEST_F(AlertBookTest, OpenNeedsTheAlertsFamily) {
   TempDir other;
   StoreOptions options;
-  options.format = {"test", 1};
+  options.format = {"test", 1, ""};
   options.column_families = {"cells"};
   auto store = Store::Open(other.Sub("db"), options);
   ASSERT_TRUE(store.ok()) << store.status();

@@ -16,10 +16,11 @@ absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(
       return absl::InvalidArgumentError(
           absl::StrCat("CSV line ", record.line, ": ", record.error));
     }
-    // What Sanji writes never has one (AppendCsvField quotes the field).
-    if (record.stray_quote) {
+    // What a report writer must never produce (AppendCsvField doesn't).
+    if (record.irregular_quotes) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "CSV line ", record.line, ": quote inside an unquoted field"));
+          "CSV line ", record.line,
+          ": a quote inside an unquoted field, or spaces around a quoted one"));
     }
     records.push_back(std::move(record.fields));
   }

@@ -21,6 +21,8 @@ TEST(ParseCsvTest, QuotingAndLineEnds) {
   EXPECT_FALSE(ParseCsv("a,\"open\n").ok());
   EXPECT_FALSE(ParseCsv("a,b\"c\n").ok());
   EXPECT_FALSE(ParseCsv("\"a\"b\n").ok());
+  EXPECT_FALSE(ParseCsv("a, \"b\"\n").ok());
+  EXPECT_FALSE(ParseCsv("\"a\" ,b\n").ok());
 }
 
 constexpr char kReport[] =
