@@ -29,7 +29,15 @@ bool DecodeCellKey(absl::string_view key, CellKeyParts* out) {
 
 std::string CellGroupPrefix(absl::string_view village_id,
                             absl::string_view indicator) {
-  return absl::StrCat(village_id, "|", indicator, "|");
+  std::string out;
+  AssignCellGroupPrefix(village_id, indicator, &out);
+  return out;
+}
+
+void AssignCellGroupPrefix(absl::string_view village_id,
+                           absl::string_view indicator, std::string* out) {
+  out->clear();
+  absl::StrAppend(out, village_id, "|", indicator, "|");
 }
 
 void SkipPastGroup(std::string* group_prefix) {

@@ -43,6 +43,10 @@ bool DecodeCellKey(absl::string_view key, CellKeyParts* out);
 // The prefix of every cell key of (village, indicator): "village|indicator|".
 std::string CellGroupPrefix(absl::string_view village_id,
                             absl::string_view indicator);
+// The same into *out (replacing what it held), for a scan that reuses one
+// buffer.
+void AssignCellGroupPrefix(absl::string_view village_id,
+                           absl::string_view indicator, std::string* out);
 // A key that sorts after every key with `group_prefix` and before the next
 // group's: seeking to it skips the rest of the group.
 void SkipPastGroup(std::string* group_prefix);

@@ -284,8 +284,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     families.push_back(kStoreFamily);
   }
   std::unique_ptr<Store> store(new Store());
-  RETURN_IF_ERROR(store->OpenDatabase(dir, families, options,
-                                      /*create_missing=*/true));
+  RETURN_IF_ERROR(store->OpenDatabase(dir, families, options));
   {
     absl::MutexLock lock(&store->writes_mu_);
     RETURN_IF_ERROR(
@@ -300,11 +299,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
 
 absl::Status Store::OpenDatabase(const std::string& dir,
                                  const std::vector<std::string>& families,
-                                 const StoreOptions& options,
-                                 bool create_missing) {
+                                 const StoreOptions& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
-  db_options.create_missing_column_families = create_missing;
+  db_options.create_missing_column_families = true;
   // Small, old clinic PCs: keep background work and memory modest.
   db_options.max_background_jobs = 2;
   if (options.env != nullptr) db_options.env = options.env;

@@ -96,11 +96,11 @@ class Store {
  private:
   class RecoveryListener;
   Store() = default;
-  // Opens the RocksDB database in `dir` with `families` (and creates those
-  // missing when `create_missing`).
+  // Opens the RocksDB database in `dir` with `families`, creating those
+  // missing.
   absl::Status OpenDatabase(const std::string& dir,
                             const std::vector<std::string>& families,
-                            const StoreOptions& options, bool create_missing);
+                            const StoreOptions& options);
   // The format mark, owner, legacy owner and emptiness of the open database.
   absl::StatusOr<StoreFacts> ReadFacts(const StoreOptions& options) const;
   // Makes an accepted store whole: the layout's families it lacks, and the

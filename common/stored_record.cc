@@ -22,12 +22,11 @@ bool DecodeStoredRecord(absl::string_view value, StoredRecordView* out) {
   return true;
 }
 
-bool ParseStoredRecord(absl::string_view value, bool* voided, Record* record) {
-  StoredRecordView view;
-  if (!DecodeStoredRecord(value, &view)) return false;
-  *voided = view.voided;
-  return record->ParseFromArray(view.record_bytes.data(),
-                                static_cast<int>(view.record_bytes.size()));
+bool ParseStoredRecord(absl::string_view value, StoredRecordView* view,
+                       Record* record) {
+  return DecodeStoredRecord(value, view) &&
+         record->ParseFromArray(view->record_bytes.data(),
+                                static_cast<int>(view->record_bytes.size()));
 }
 
 }  // namespace sanji

@@ -25,8 +25,9 @@ struct StoredRecordView {
 std::string EncodeStoredRecord(bool voided, absl::string_view record_bytes);
 // False when `value` has no valid state byte.
 bool DecodeStoredRecord(absl::string_view value, StoredRecordView* out);
-// Decodes and parses the record; false when either fails.
-bool ParseStoredRecord(absl::string_view value, bool* voided, Record* record);
+// Decodes `value` and parses its record; false when either fails.
+bool ParseStoredRecord(absl::string_view value, StoredRecordView* view,
+                       Record* record);
 
 }  // namespace sanji
 

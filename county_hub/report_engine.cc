@@ -394,7 +394,7 @@ class CellScan {
                    sel_.breakdowns.count(parts.indicator) > 0);
     }
     const std::string code = breakdown ? std::string(parts.indicator) : "";
-    group_ = CellGroupPrefix(parts.village_id, parts.indicator);
+    AssignCellGroupPrefix(parts.village_id, parts.indicator, &group_);
     bool in_group = true;  // iterator still inside the group afterwards
     // A calendar cell over a range of days is unreachable: Select refuses
     // distinct indicators over a range.
@@ -420,13 +420,13 @@ class CellScan {
   }
 
   absl::Status ReadCalendarCell(__int128* value) {
-    std::string target = absl::StrCat(group_, calendar_key_);
-    it_->Seek(target);
-    if (!it_->Valid() || View(it_->key()) != target) return absl::OkStatus();
+    target_.assign(group_).append(calendar_key_);
+    it_->Seek(target_);
+    if (!it_->Valid() || View(it_->key()) != target_) return absl::OkStatus();
     CellValue cv;
     if (!DecodeCellValue(View(it_->value()), &cv)) {
       return absl::DataLossError(
-          absl::StrCat("cell ", target, " has a corrupt value"));
+          absl::StrCat("cell ", target_, " has a corrupt value"));
     }
     *value = cv.value;
     return absl::OkStatus();
@@ -437,7 +437,8 @@ class CellScan {
   // iterator stopped inside the group.
   absl::Status SumDays(absl::string_view from, __int128* sum, __int128* sum_ytd,
                        bool* in_group) {
-    it_->Seek(absl::StrCat(group_, from));
+    target_.assign(group_).append(from.data(), from.size());
+    it_->Seek(target_);
     *in_group = false;
     for (; it_->Valid(); it_->Next()) {
       absl::string_view k = View(it_->key());
@@ -465,7 +466,10 @@ class CellScan {
   rocksdb::Iterator* it_;
   const std::string first_, last_, year_first_, calendar_key_;
   const int created_;
-  std::string group_;  // "village|indicator|" of the group being read
+  // "village|indicator|" of the group being read, and a seek target; both
+  // reused, so that the scan allocates nothing per cell or group.
+  std::string group_;
+  std::string target_;
 };
 
 struct BreakdownRow {

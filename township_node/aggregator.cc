@@ -118,17 +118,15 @@ class TownshipAggregator::BatchApplier {
     bool found = s.ok();
     if (record.is_void()) {
       Record original;
-      bool voided = false;
-      if (!found || !ParseStoredRecord(stored, &voided, &original)) {
+      StoredRecordView view;
+      if (!found || !ParseStoredRecord(stored, &view, &original)) {
         ++(*counters)[kRefused];  // nothing to void here
         return absl::OkStatus();
       }
-      if (voided) {
+      if (view.voided) {
         ++(*counters)[kDuplicates];
         return absl::OkStatus();
       }
-      StoredRecordView view;
-      DecodeStoredRecord(stored, &view);
       batch_.Put(records_, key,
                  EncodeStoredRecord(/*voided=*/true, view.record_bytes));
       ++(*counters)[kApplied];

@@ -179,10 +179,7 @@ absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,
   StoredRecordView previous;
   Record previous_record;
   if (stored.has_value() &&
-      (!DecodeStoredRecord(*stored, &previous) ||
-       !previous_record.ParseFromArray(
-           previous.record_bytes.data(),
-           static_cast<int>(previous.record_bytes.size())))) {
+      !ParseStoredRecord(*stored, &previous, &previous_record)) {
     return absl::DataLossError(
         absl::StrCat("stored record ", record.record_id(), " is unreadable"));
   }
