@@ -1,0 +1,46 @@
+// What a peer may do on a node: spec/interfaces.md "Who may do what", as one
+// table (authorization.cc) that every service asks, on every call, with the
+// identity of the peer's certificate (common/identity.h).
+//
+//    caller      node              calls                      acting as
+//    village V   its township      Sync, SendUrgent           V only
+//    village V   its own agent     Submit, Status             -
+//    township T  its county        Push                       T only
+//    operator    any node          Status, Report, Completeness, Summary,
+//                                  WatchAlerts, ReviewAlert; Submit on an agent
+//
+// Everything else is PERMISSION_DENIED, naming the identity seen and what it
+// may do; the caller changes nothing by trying.
+//
+// Pure functions; thread-safe.
+#ifndef SANJI_COMMON_AUTHORIZATION_H_
+#define SANJI_COMMON_AUTHORIZATION_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "common/identity.h"
+
+namespace sanji {
+
+enum class Call {
+  kSync,          // TownshipSync.Sync: a village's records
+  kSendUrgent,    // TownshipSync.SendUrgent
+  kPush,          // CountyHub.Push: a township's cells and alerts
+  kSubmit,        // VillageIntake.Submit: import
+  kStatus,        // every node's Status
+  kReport,        // CountyHub.Report
+  kCompleteness,  // CountyHub completeness
+  kSummary,       // CountyHub summary
+  kWatchAlerts,   // CountyHub.WatchAlerts
+  kReviewAlert,   // CountyHub.ReviewAlert
+};
+
+// OK when `peer` may make `call` on the node `self`. `acting_as` is the
+// organisation the call's messages speak for (the village_id of a sync hello,
+// the township_id of a push hello); empty for calls that name none.
+absl::Status Authorize(const Identity& peer, const Identity& self, Call call,
+                       absl::string_view acting_as = "");
+
+}  // namespace sanji
+
+#endif  // SANJI_COMMON_AUTHORIZATION_H_
