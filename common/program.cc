@@ -1,6 +1,7 @@
 #include "common/program.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -34,6 +35,8 @@ void RaiseOpenFileLimit() {
 }
 
 }  // namespace
+
+void SetPrivateFileModes() { umask(077); }
 
 std::string OrgCodeFlagOrExit(const char* flag, const std::string& value,
                               OrgLevel level) {

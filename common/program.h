@@ -32,6 +32,10 @@ struct StorageBudget {
 StorageBudget StorageBudgetOrExit(int64_t max_buffer_mb,
                                   int64_t min_free_disk_mb);
 
+// Files this process creates from now on are its user's alone (umask 077):
+// a node's RocksDB files 0600, its directories 0700 (spec "Files at rest").
+void SetPrivateFileModes();
+
 // Builds and starts a server on `listen` with the transport security of the
 // flags; exits 2 when the flags give none, 1 when the address cannot be bound.
 std::unique_ptr<grpc::Server> StartServerOrExit(

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -153,7 +155,7 @@ class InfoLog final : public rocksdb::Logger {
   static constexpr uint64_t kMaxBytes = 16 << 20;
 
   void Open() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     struct stat st;
     written_ = fd_ >= 0 && fstat(fd_, &st) == 0
                    ? static_cast<uint64_t>(st.st_size)
@@ -219,6 +221,37 @@ absl::StatusOr<StoreFacts> ProbeReadOnly(
 
 }  // namespace
 
+absl::Status PrepareDataDir(const std::string& dir) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot read data directory ", dir, ": ", std::strerror(errno)));
+    }
+    std::error_code ec;
+    std::filesystem::path parent = std::filesystem::path(dir).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    // chmod as well: the process's umask may have taken bits off mkdir's.
+    if ((mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) ||
+        chmod(dir.c_str(), 0700) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot create data directory ", dir, ": ", std::strerror(errno)));
+    }
+    return absl::OkStatus();
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--data_dir ", dir, " is not a directory"));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "data directory %s can be read by others (mode %04o); it holds "
+        "health records, so only this node's user may: run  chmod 700 %s",
+        dir, st.st_mode & 07777, dir));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status FromRocks(const rocksdb::Status& status,
                        absl::string_view context) {
   if (status.ok()) return absl::OkStatus();
@@ -259,12 +292,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   if (options.format.name.empty()) {
     return absl::InvalidArgumentError("a store needs a format name");
   }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create data directory ", dir, ": ", ec.message()));
-  }
+  RETURN_IF_ERROR(PrepareDataDir(dir));
   // An existing database is opened with the families it has, so that it can
   // be judged (store_format.h) before anything is added to it.
   std::vector<std::string> families;

@@ -133,6 +133,12 @@ class Store {
   uint64_t recovery_free_bytes_ = 0;
 };
 
+// Makes `dir` a data directory that is this node's alone: creates it with mode
+// 0700 (and its parents as usual) when missing; FAILED_PRECONDITION, with the
+// chmod that fixes it, when it exists and its group or others have any
+// access (spec/interfaces.md "Files at rest"). Store::Open calls it.
+absl::Status PrepareDataDir(const std::string& dir);
+
 // Converts a RocksDB status to absl, prefixing `context` ("writing batch in
 // DIR").
 absl::Status FromRocks(const rocksdb::Status& status,

@@ -71,6 +71,7 @@ constexpr char kUsage[] = R"(county_hub: the county health bureau's Sanji hub.
 Exit status: 0 success, 1 failure at run time, 2 bad usage.)";
 
 int Serve() {
+  SetPrivateFileModes();
   const std::string county = OrgCodeFlagOrExit(
       "county_id", absl::GetFlag(FLAGS_county_id), OrgLevel::kCounty);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));

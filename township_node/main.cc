@@ -44,6 +44,7 @@ constexpr char kUsage[] =
 Exit status: 0 success, 1 failure at run time, 2 bad usage.)";
 
 int Serve() {
+  SetPrivateFileModes();
   const std::string township = OrgCodeFlagOrExit(
       "township_id", absl::GetFlag(FLAGS_township_id), OrgLevel::kTownship);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));

@@ -50,6 +50,7 @@ constexpr char kUsage[] = R"(village_agent: the village clinic's Sanji agent.
 Exit status: 0 success, 1 failure at run time (or rejected rows), 2 bad usage.)";
 
 int Serve() {
+  SetPrivateFileModes();
   const std::string village = OrgCodeFlagOrExit(
       "village_id", absl::GetFlag(FLAGS_village_id), OrgLevel::kVillage);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));

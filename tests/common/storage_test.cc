@@ -1,6 +1,8 @@
 // Tests of common/storage.h: the RocksDB wrapper shared by all three programs.
 #include "common/storage.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -206,6 +208,7 @@ void MakeUnmarkedDatabase(const std::string& dir,
   for (rocksdb::ColumnFamilyHandle* h : handles)
     raw->DestroyColumnFamilyHandle(h);
   delete raw;
+  ASSERT_EQ(chmod(dir.c_str(), 0700), 0);  // as a node would have made it
 }
 
 std::vector<std::string> FamiliesOf(const std::string& dir) {
@@ -293,6 +296,27 @@ TEST(StoreFormatTest, TheOwnerIsBoundAtCreation) {
       "--village_id or another --data_dir"))
       << refused.status();
   EXPECT_TRUE(Store::Open(dir.Sub("db"), mine).ok());
+}
+
+// spec/interfaces.md "Files at rest": the data directory is the node's alone.
+TEST(StoreTest, TheDataDirectoryIsTheNodesAlone) {
+  TempDir dir;
+  const std::string db = dir.Sub("data/db");  // parents made as usual
+  { ASSERT_TRUE(Store::Open(db, Families()).ok()); }
+  struct stat st;
+  ASSERT_EQ(stat(db.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  for (mode_t loose : {0755, 0750, 0701}) {
+    ASSERT_EQ(chmod(db.c_str(), loose), 0);
+    auto refused = Store::Open(db, Families());
+    ASSERT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
+        << loose;
+    EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                  absl::StrCat("run  chmod 700 ", db)))
+        << refused.status();
+  }
+  ASSERT_EQ(chmod(db.c_str(), 0700), 0);
+  EXPECT_TRUE(Store::Open(db, Families()).ok());
 }
 
 // RocksDB's diagnostic log goes through Store's own logger (RocksDB 7.8's

@@ -208,6 +208,8 @@ absl::Status PowerLossFileSystem::CopyDurableState(const std::string& dir,
   absl::MutexLock lock(&mu_);
   std::error_code ec;
   fs::create_directories(dest, ec);
+  // A data directory must be the node's alone (Store refuses it otherwise).
+  if (!ec) fs::permissions(dest, fs::perms::owner_all, ec);
   if (ec)
     return absl::InternalError(
         absl::StrCat("mkdir ", dest, ": ", ec.message()));
