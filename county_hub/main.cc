@@ -37,7 +37,8 @@ ABSL_FLAG(std::string, hub, "127.0.0.1:7201",
 ABSL_FLAG(std::string, period, "",
           "Report period, e.g. 2025, 2025-H1, 2025-Q3 (report).");
 ABSL_FLAG(std::string, level, "county",
-          "county, township or village (report).");
+          "The deepest level listed, from the scope (--org) down: county, "
+          "township or village (report).");
 ABSL_FLAG(std::string, org, "",
           "Limit the report to this organisation (report).");
 ABSL_FLAG(std::string, indicators, "",

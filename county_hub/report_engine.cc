@@ -525,18 +525,18 @@ void AddSilentVillages(const OrgDirectory* orgs, const Scope& scope,
   }
 }
 
-// The organisations at the level asked for, with their totals.
+// The organisations of the scope at `level`, with their totals.
 std::map<std::string, Totals> GroupAtLevel(const OrgDirectory* orgs,
                                            const std::string& county_id,
-                                           const Scope& scope,
-                                           VillageMap&& villages) {
+                                           const Scope& scope, OrgLevel level,
+                                           const VillageMap& villages) {
   const size_t n = Indicators().size();
   std::map<std::string, Totals> groups;
-  if (scope.level == OrgLevel::kVillage) {
-    for (auto& [id, totals] : villages) groups.emplace(id, std::move(totals));
+  if (level == OrgLevel::kVillage) {
+    for (const auto& [id, totals] : villages) groups.emplace(id, totals);
     return groups;
   }
-  if (scope.level == OrgLevel::kCounty) {
+  if (level == OrgLevel::kCounty) {
     groups.try_emplace(county_id, n);
   } else {
     if (scope.org_level == OrgLevel::kTownship)
@@ -551,7 +551,7 @@ std::map<std::string, Totals> GroupAtLevel(const OrgDirectory* orgs,
     }
   }
   for (const auto& [id, totals] : villages) {
-    groups.try_emplace(std::string(AncestorAt(id, scope.level)), n)
+    groups.try_emplace(std::string(AncestorAt(id, level)), n)
         .first->second.Add(totals);
   }
   return groups;
@@ -559,12 +559,12 @@ std::map<std::string, Totals> GroupAtLevel(const OrgDirectory* orgs,
 
 std::vector<ReportRow> FormatRows(const OrgDirectory* orgs,
                                   const Selection& sel, const Period& period,
-                                  const Scope& scope,
+                                  OrgLevel level,
                                   const std::map<std::string, Totals>& groups) {
   const std::vector<IndicatorDef>& defs = Indicators();
   std::vector<ReportRow> rows;
   const std::string period_key = period.Key();
-  const std::string level_name(LevelName(scope.level));
+  const std::string level_name(LevelName(level));
   for (const auto& [id, totals] : groups) {
     const std::string org_name = orgs != nullptr ? orgs->Name(id) : "";
     for (size_t i = 0; i < defs.size(); ++i) {
@@ -607,9 +607,19 @@ absl::StatusOr<std::vector<ReportRow>> ReportEngine::Rows(
   for (auto& [id, totals] : villages) {
     Derive(sel, id, period, orgs_, &totals);
   }
-  return FormatRows(
-      orgs_, sel, period, scope,
-      GroupAtLevel(orgs_, county_id_, scope, std::move(villages)));
+  // The scope's own rows, then each level below it down to the one asked for
+  // (spec/interfaces.md `report --level`).
+  std::vector<ReportRow> rows;
+  for (int l = static_cast<int>(scope.org_level);
+       l <= static_cast<int>(scope.level); ++l) {
+    const OrgLevel level = static_cast<OrgLevel>(l);
+    std::vector<ReportRow> level_rows =
+        FormatRows(orgs_, sel, period, level,
+                   GroupAtLevel(orgs_, county_id_, scope, level, villages));
+    rows.insert(rows.end(), std::make_move_iterator(level_rows.begin()),
+                std::make_move_iterator(level_rows.end()));
+  }
+  return rows;
 }
 
 absl::StatusOr<std::string> ReportEngine::Render(

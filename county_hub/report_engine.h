@@ -18,9 +18,9 @@
 namespace sanji {
 
 struct ReportQuery {
-  std::string period;                   // any form of spec/indicators.md
-  std::string level = "county";         // county, township or village
-  std::string org;                      // empty: the whole county
+  std::string period;            // any form of spec/indicators.md
+  std::string level = "county";  // the deepest level listed (from the scope)
+  std::string org;               // empty: the whole county
   std::vector<std::string> indicators;  // empty: all the period supports
   std::string format = "csv";  // csv or json; md and xlsx: Unimplemented
 };
@@ -43,7 +43,9 @@ class ReportEngine {
   ReportEngine(std::string county_id, const Store* store,
                rocksdb::ColumnFamilyHandle* cells, const OrgDirectory* orgs);
 
-  // Rows in report order (county, then townships, then villages; by org_id,
+  // The scope's rows (query.org, default the county) and those of every level
+  // below it down to query.level, in report order (county, then townships,
+  // then villages; by org_id,
   // then indicator in catalogue order, breakdown codes after their parent in
   // code order). InvalidArgument for a bad period, level, org or indicator
   // (e.g. a distinct indicator over a range of days), with a message that says

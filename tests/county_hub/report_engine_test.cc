@@ -76,7 +76,8 @@ class ReportEngineTest : public ::testing::Test {
                     .ok());
   }
 
-  absl::StatusOr<std::vector<ReportRow>> Query(
+  // Every row of the report: the scope's and each level's down to `level`.
+  absl::StatusOr<std::vector<ReportRow>> QueryAll(
       const std::string& period, const std::string& level = "county",
       const std::string& org = "",
       const std::vector<std::string>& indicators = {}) {
@@ -86,6 +87,22 @@ class ReportEngineTest : public ::testing::Test {
     q.org = org;
     q.indicators = indicators;
     return engine_->Rows(q);
+  }
+  // The rows of the deepest level only.
+  absl::StatusOr<std::vector<ReportRow>> Query(
+      const std::string& period, const std::string& level = "county",
+      const std::string& org = "",
+      const std::vector<std::string>& indicators = {}) {
+    absl::StatusOr<std::vector<ReportRow>> rows =
+        QueryAll(period, level, org, indicators);
+    if (!rows.ok()) return rows;
+    std::vector<ReportRow> deepest;
+    for (ReportRow& r : *rows) {
+      if (r.level == (level.empty() ? "county" : level)) {
+        deepest.push_back(std::move(r));
+      }
+    }
+    return deepest;
   }
 
   // The value of one (org, indicator) row; "<none>" when there is no row.
@@ -521,6 +538,12 @@ TEST_F(ReportEngineTest, RendersCsvAndJson) {
   ASSERT_TRUE(csv.ok()) << csv.status();
   EXPECT_EQ(*csv,
             "period,level,org_id,org_name,indicator,name_zh,value\n"
+            "2025-07,township,640522100,\"红星乡,东片\",outpatient_visits,"
+            "门急诊人次,3\n"
+            "2025-07,township,640522100,\"红星乡,东片\","
+            "outpatient_cost_avg_yuan,门诊次均费用(元),3.33\n"
+            "2025-07,township,640522100,\"红星乡,东片\",referrals.county,"
+            "转往县级医院人次,1\n"
             "2025-07,village,640522100201,\"说\"\"好\"\"村\",outpatient_visits,"
             "门急诊人次,3\n"
             "2025-07,village,640522100201,\"说\"\"好\"\"村\","
@@ -548,23 +571,25 @@ TEST_F(ReportEngineTest, RendersCsvAndJson) {
   nlohmann::json parsed = nlohmann::json::parse(*json, nullptr, false);
   ASSERT_FALSE(parsed.is_discarded()) << *json;
   ASSERT_TRUE(parsed.is_array());
-  ASSERT_EQ(parsed.size(), 4u);
-  EXPECT_EQ(parsed[0], nlohmann::json({{"period", "2025-07"},
+  ASSERT_EQ(parsed.size(), 6u);  // the township's 2 rows, its villages' 4
+  EXPECT_EQ(parsed[0]["level"], "township");
+  EXPECT_EQ(parsed[2], nlohmann::json({{"period", "2025-07"},
                                        {"level", "village"},
                                        {"org_id", "640522100201"},
                                        {"org_name", "说\"好\"村"},
                                        {"indicator", "outpatient_visits"},
                                        {"name_zh", "门急诊人次"},
                                        {"value", "3"}}));
-  EXPECT_EQ(parsed[1]["value"], "3.33");
-  EXPECT_TRUE(parsed[3]["value"].is_null());
-  EXPECT_EQ(parsed[3]["org_name"], "");
+  EXPECT_EQ(parsed[3]["value"], "3.33");
+  EXPECT_TRUE(parsed[5]["value"].is_null());
+  EXPECT_EQ(parsed[5]["org_name"], "");
   // One object per line, keys in column order.
   EXPECT_EQ(json->substr(0, 2), "[\n");
   EXPECT_THAT(*json, HasSubstr("\n  {\"period\":\"2025-07\",\"level\":"));
   EXPECT_EQ(json->substr(json->size() - 4), "}\n]\n");
 
-  q.org = kTownNamed;  // no villages at all
+  q.org = kTownNamed;  // no villages at all, and a code shown only non-zero
+  q.indicators = {"referrals.county"};
   json = engine_->Render(q);
   ASSERT_TRUE(json.ok());
   EXPECT_EQ(*json, "[]\n");
@@ -583,6 +608,40 @@ TEST_F(ReportEngineTest, RendersCsvAndJson) {
   q.format = "pdf";
   EXPECT_EQ(engine_->Render(q).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// spec/interfaces.md `report --level`: the scope's rows, then every level
+// below it down to --level, each level a partition of the one above.
+TEST_F(ReportEngineTest, ALevelListsTheScopeAndEveryLevelBelowWithSubtotals) {
+  LoadNames();
+  Put(kV1, "vaccination_doses", "2025-05-02", 1);
+  Put(kV2, "vaccination_doses", "2025-05-03", 2);
+  Put(kV3, "vaccination_doses", "2025-05-01", 4);
+  absl::StatusOr<std::vector<ReportRow>> rows =
+      QueryAll("2025-05", "village", "", {"vaccination_doses"});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  std::vector<std::string> levels;
+  for (const ReportRow& r : *rows) {
+    if (levels.empty() || levels.back() != r.level) levels.push_back(r.level);
+  }
+  EXPECT_THAT(levels, ElementsAre("county", "township", "village"));
+  EXPECT_EQ(Value(*rows, kCounty, "vaccination_doses"), "7");
+  EXPECT_EQ(Value(*rows, kTownA, "vaccination_doses"), "3");
+  EXPECT_EQ(Value(*rows, kTownB, "vaccination_doses"), "4");
+  EXPECT_EQ(Value(*rows, kV1, "vaccination_doses"), "1");
+  EXPECT_EQ((*rows)[0].org_id, kCounty);
+
+  // A township's scope: its row, then its villages; none of another's.
+  rows = QueryAll("2025-05", "village", kTownA, {"vaccination_doses"});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_THAT(Orgs(*rows), ElementsAre(kTownA, kV1, kV2));
+  rows = QueryAll("2025-05", "township", "", {"vaccination_doses"});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->front().level, "county");
+  EXPECT_EQ(rows->back().level, "township");
+  rows = QueryAll("2025-05", "county", "", {"vaccination_doses"});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 1u);
 }
 
 }  // namespace
