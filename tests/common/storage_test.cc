@@ -238,7 +238,10 @@ TEST(StoreFormatTest, DataWithoutAMarkIsRefusedAndLeftAlone) {
 TEST(StoreFormatTest, AnEmptyUnmarkedDatabaseIsTakenAsNew) {
   TempDir dir;
   MakeUnmarkedDatabase(dir.Sub("db"), {"default", "records"}, "", "");
-  ASSERT_TRUE(Store::Open(dir.Sub("db"), Families()).ok());
+  {
+    auto opened = Store::Open(dir.Sub("db"), Families());
+    ASSERT_TRUE(opened.ok()) << opened.status();
+  }
   StoreOptions other = Families();
   other.format.name = "county_hub";
   EXPECT_EQ(Store::Open(dir.Sub("db"), other).status().code(),
