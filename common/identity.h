@@ -31,9 +31,6 @@ struct Identity {
   std::string ToString() const;
   // "spiffe://sanji/township/640522100".
   std::string Uri() const;
-  bool operator==(const Identity& other) const {
-    return kind == other.kind && id == other.id;
-  }
 };
 
 // The identity `uri` names; INVALID_ARGUMENT saying why not.

@@ -27,13 +27,6 @@ bool DecodeCellKey(absl::string_view key, CellKeyParts* out) {
   return true;
 }
 
-std::string CellGroupPrefix(absl::string_view village_id,
-                            absl::string_view indicator) {
-  std::string out;
-  AssignCellGroupPrefix(village_id, indicator, &out);
-  return out;
-}
-
 void AssignCellGroupPrefix(absl::string_view village_id,
                            absl::string_view indicator, std::string* out) {
   out->clear();

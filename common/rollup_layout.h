@@ -40,11 +40,8 @@ std::string EncodeCellKey(absl::string_view village_id,
                           absl::string_view period);
 // False unless `key` has the three parts; their contents are not checked.
 bool DecodeCellKey(absl::string_view key, CellKeyParts* out);
-// The prefix of every cell key of (village, indicator): "village|indicator|".
-std::string CellGroupPrefix(absl::string_view village_id,
-                            absl::string_view indicator);
-// The same into *out (replacing what it held), for a scan that reuses one
-// buffer.
+// The prefix of every cell key of (village, indicator), "village|indicator|",
+// into *out (replacing what it held: a scan reuses one buffer).
 void AssignCellGroupPrefix(absl::string_view village_id,
                            absl::string_view indicator, std::string* out);
 // A key that sorts after every key with `group_prefix` and before the next

@@ -175,6 +175,30 @@ rocksdb::ColumnFamilyOptions FamilyOptions(absl::string_view name) {
   return options;
 }
 
+// The facts of `families` of the open `db` that store_format.h's rule needs
+// besides the store family's: the legacy owner key (in the default family)
+// and whether any family holds a key.
+absl::Status ReadDataFacts(
+    rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& families,
+    const StoreOptions& options, const std::string& dir, StoreFacts* facts) {
+  for (rocksdb::ColumnFamilyHandle* family : families) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), family));
+    it->SeekToFirst();
+    if (it->Valid()) facts->empty = false;
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading " + dir));
+    std::string value;
+    if (family->GetName() == rocksdb::kDefaultColumnFamilyName &&
+        !options.format.legacy_owner_key.empty()) {
+      rocksdb::Status s = db->Get(rocksdb::ReadOptions(), family,
+                                  options.format.legacy_owner_key, &value);
+      if (s.ok()) facts->legacy_owner = std::move(value);
+      if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading " + dir);
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The facts of a database that has no store family (written before stores had
 // one, or not by us), read without changing it.
 absl::StatusOr<StoreFacts> ProbeReadOnly(
@@ -196,22 +220,7 @@ absl::StatusOr<StoreFacts> ProbeReadOnly(
   std::unique_ptr<rocksdb::DB> db(raw);
   StoreFacts facts;
   facts.existed = true;
-  absl::Status status;
-  for (size_t i = 0; i < handles.size(); ++i) {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db->NewIterator(rocksdb::ReadOptions(), handles[i]));
-    it->SeekToFirst();
-    if (it->Valid()) facts.empty = false;
-    std::string value;
-    if (descriptors[i].name == rocksdb::kDefaultColumnFamilyName &&
-        !options.format.legacy_owner_key.empty() &&
-        db->Get(rocksdb::ReadOptions(), handles[i],
-                options.format.legacy_owner_key, &value)
-            .ok()) {
-      facts.legacy_owner = std::move(value);
-    }
-    if (status.ok()) status = FromRocks(it->status(), "reading " + dir);
-  }
+  absl::Status status = ReadDataFacts(db.get(), handles, options, dir, &facts);
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
     db->DestroyColumnFamilyHandle(handle);
   }
@@ -379,17 +388,10 @@ absl::StatusOr<StoreFacts> Store::ReadFacts(const StoreOptions& options) const {
   StoreFacts facts;
   ASSIGN_OR_RETURN(facts.mark, Get(guard_, kFormatKey));
   ASSIGN_OR_RETURN(facts.owner, Get(guard_, kOwnerKey));
-  if (!options.format.legacy_owner_key.empty()) {
-    ASSIGN_OR_RETURN(facts.legacy_owner,
-                     Get(Family(rocksdb::kDefaultColumnFamilyName),
-                         options.format.legacy_owner_key));
-  }
-  for (const auto& [name, handle] : families_) {
-    std::unique_ptr<rocksdb::Iterator> it = NewIterator(handle);
-    it->SeekToFirst();
-    if (it->Valid()) facts.empty = false;
-    RETURN_IF_ERROR(FromRocks(it->status(), "reading " + dir_));
-  }
+  std::vector<rocksdb::ColumnFamilyHandle*> families;
+  families.reserve(families_.size());
+  for (const auto& [name, handle] : families_) families.push_back(handle);
+  RETURN_IF_ERROR(ReadDataFacts(db_.get(), families, options, dir_, &facts));
   return facts;
 }
 

@@ -61,7 +61,8 @@ TEST(CellKeyTest, OneVillageAndOneIndicatorAreContiguousAndDaysInOrder) {
   EXPECT_EQ(keys, expected);
   // A scan of "<village>|<indicator>|" sees only that indicator, not one it
   // prefixes.
-  std::string prefix = CellGroupPrefix("640522100201", "referrals");
+  std::string prefix = "stale";
+  AssignCellGroupPrefix("640522100201", "referrals", &prefix);
   EXPECT_EQ(prefix, "640522100201|referrals|");
   EXPECT_FALSE(absl::StartsWith(
       EncodeCellKey("640522100201", "referrals.county", "2025-01-01"), prefix));
@@ -70,7 +71,8 @@ TEST(CellKeyTest, OneVillageAndOneIndicatorAreContiguousAndDaysInOrder) {
 }
 
 TEST(CellKeyTest, SkipPastGroupSortsAfterTheGroupAndBeforeTheNext) {
-  std::string skip = CellGroupPrefix("640522100201", "referrals");
+  std::string skip;
+  AssignCellGroupPrefix("640522100201", "referrals", &skip);
   SkipPastGroup(&skip);
   EXPECT_LT(EncodeCellKey("640522100201", "referrals", "2025-12-31"), skip);
   EXPECT_LT(EncodeCellKey("640522100201", "referrals", "2025-Q4"), skip);
