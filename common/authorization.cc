@@ -118,4 +118,21 @@ absl::Status Authorize(const Identity& peer, const Identity& self, Call call,
                    ": ", Allowed(peer)));
 }
 
+absl::Status Caller::May(Call call, absl::string_view acting_as) const {
+  if (!self_.has_value()) return absl::OkStatus();
+  if (!peer_.ok()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("the client certificate names nobody (",
+                     peer_.status().message(), "); ", self_->ToString(),
+                     " serves only certificates of the county CA with one "
+                     "spiffe://sanji/... URI SAN"));
+  }
+  return Authorize(*peer_, *self_, call, acting_as);
+}
+
+std::string Caller::Name() const {
+  if (!self_.has_value() || !peer_.ok()) return "";
+  return peer_->ToString();
+}
+
 }  // namespace sanji

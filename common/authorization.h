@@ -16,7 +16,10 @@
 #ifndef SANJI_COMMON_AUTHORIZATION_H_
 #define SANJI_COMMON_AUTHORIZATION_H_
 
+#include <optional>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/identity.h"
 
@@ -40,6 +43,29 @@ enum class Call {
 // the township_id of a push hello); empty for calls that name none.
 absl::Status Authorize(const Identity& peer, const Identity& self, Call call,
                        absl::string_view acting_as = "");
+
+// The peer of one call, as a service sees it, and what it may do there. A
+// plaintext endpoint (--insecure, or the agent's loopback intake) identifies
+// nobody and allows every call; a TLS endpoint knows its own identity and the
+// identity of the peer's certificate, or why that names nobody. Cheap to copy.
+class Caller {
+ public:
+  static Caller Anyone() { return Caller(); }
+  Caller(Identity self, absl::StatusOr<Identity> peer)
+      : self_(std::move(self)), peer_(std::move(peer)) {}
+
+  // Authorize(peer, self, call, acting_as) on a TLS endpoint; a peer whose
+  // certificate names nobody is refused every call (PERMISSION_DENIED).
+  absl::Status May(Call call, absl::string_view acting_as = "") const;
+  // The peer's identity ("operator/zhang.wei"), or "" on plaintext.
+  std::string Name() const;
+
+ private:
+  Caller() = default;
+
+  std::optional<Identity> self_;  // nullopt: plaintext, anyone may call
+  absl::StatusOr<Identity> peer_ = Identity();
+};
 
 }  // namespace sanji
 

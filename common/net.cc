@@ -2,45 +2,23 @@
 
 #include <algorithm>
 
-#include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpcpp/alarm.h"
 
-ABSL_FLAG(bool, insecure, false,
-          "Use plaintext gRPC (tests and demos on loopback only). Without it, "
-          "TLS flags are "
-          "required.");
-ABSL_FLAG(std::string, tls_cert, "",
-          "PEM certificate of this node (mutual TLS).");
-ABSL_FLAG(std::string, tls_key, "",
-          "PEM private key of this node (mutual TLS).");
-ABSL_FLAG(std::string, tls_ca, "",
-          "PEM CA certificate that signs every node (mutual TLS).");
-
 namespace sanji {
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
-ServerCredentialsFromFlags() {
-  if (absl::GetFlag(FLAGS_insecure)) return grpc::InsecureServerCredentials();
-  if (!absl::GetFlag(FLAGS_tls_cert).empty() ||
-      !absl::GetFlag(FLAGS_tls_key).empty() ||
-      !absl::GetFlag(FLAGS_tls_ca).empty()) {
-    return absl::UnimplementedError(
-        "mutual TLS (--tls_cert/--tls_key/--tls_ca) is not supported yet; for "
-        "tests and demos "
-        "on loopback pass --insecure instead");
+bool IsLoopbackAddress(absl::string_view address) {
+  absl::string_view host = address;
+  if (absl::ConsumePrefix(&host, "[")) {
+    host = host.substr(0, host.find(']'));
+  } else {
+    host = host.substr(0, host.rfind(':'));
   }
-  return absl::FailedPreconditionError(
-      "refusing to serve without transport security: pass --tls_cert, "
-      "--tls_key and --tls_ca "
-      "for mutual TLS, or --insecure for plaintext (tests and demos on "
-      "loopback only)");
-}
-
-std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFlags() {
-  return grpc::InsecureChannelCredentials();
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 
 std::shared_ptr<grpc::Channel> MakeChannel(

@@ -1,8 +1,6 @@
-// What every program needs at the gRPC edge: transport credentials from the
-// --insecure /
-// --tls_* flags, channels with keepalive, server limits, backoff for
-// reconnects, and the conversion between absl::Status inside and grpc::Status
-// at the edge.
+// What every program needs at the gRPC edge: channels with keepalive, server
+// limits, backoff for reconnects, and the conversion between absl::Status
+// inside and grpc::Status at the edge. Transport security is common/tls.h.
 //
 // Limits are set on purpose: messages up to 16 MiB (a batch is at most a few
 // hundred KiB), keepalive pings every 10 s with a 5 s timeout, so a dead peer
@@ -18,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/sync_stream.h"
@@ -26,13 +25,10 @@ namespace sanji {
 
 inline constexpr int kMaxMessageBytes = 16 << 20;
 
-// Server credentials for a `serve` command. FailedPrecondition, with what to
-// pass, when neither --insecure nor TLS flags are given (TLS itself is a later
-// issue).
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
-ServerCredentialsFromFlags();
-// Client credentials matching the flags (plaintext under --insecure).
-std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFromFlags();
+// Whether HOST:PORT (or [V6]:PORT) names this machine only: 127.0.0.0/8, ::1
+// or localhost. The agent's intake is plaintext there (spec "Transport
+// security flags").
+bool IsLoopbackAddress(absl::string_view address);
 
 // A channel to `target` with keepalive and message limits.
 std::shared_ptr<grpc::Channel> MakeChannel(

@@ -59,16 +59,35 @@ StorageBudget StorageBudgetOrExit(int64_t max_buffer_mb,
   return budget;
 }
 
+namespace {
+
+TransportSecurity SecurityOrExit(absl::StatusOr<TransportSecurity> security) {
+  if (security.ok()) return *std::move(security);
+  if (absl::IsInvalidArgument(security.status())) {
+    ExitUsage(security.status().message());
+  }
+  ExitFailure(security.status().message());  // a file to fix
+}
+
+}  // namespace
+
+TransportSecurity ServerSecurityOrExit(const Identity& self) {
+  return SecurityOrExit(TransportSecurity::ForServer(self));
+}
+
+TransportSecurity ClientSecurityOrExit() {
+  return SecurityOrExit(TransportSecurity::ForClient());
+}
+
 std::unique_ptr<grpc::Server> StartServerOrExit(
-    const std::string& listen, const std::vector<grpc::Service*>& services) {
+    const std::string& listen,
+    const std::shared_ptr<grpc::ServerCredentials>& credentials,
+    const std::vector<grpc::Service*>& services) {
   RaiseOpenFileLimit();
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
-      ServerCredentialsFromFlags();
-  if (!creds.ok()) ExitUsage(creds.status().message());
   grpc::ServerBuilder builder;
   ConfigureServer(&builder);
   int port = 0;
-  builder.AddListeningPort(listen, *creds, &port);
+  builder.AddListeningPort(listen, credentials, &port);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -88,13 +107,26 @@ void ServeUntilSignal(const char* program, grpc::Server* server,
 
 std::shared_ptr<grpc::Channel> ConnectOrExit(const std::string& target,
                                              const char* program,
-                                             const char* flag) {
+                                             const char* flag,
+                                             Identity::Kind server_kind) {
+  // The agent's intake is plaintext on loopback, whatever the TLS flags.
+  const bool plaintext =
+      server_kind == Identity::Kind::kVillage && IsLoopbackAddress(target);
+  TransportSecurity security =
+      plaintext ? TransportSecurity::Plaintext() : ClientSecurityOrExit();
+  auto check = std::make_shared<ServerIdentityCheck>(server_kind);
   std::shared_ptr<grpc::Channel> channel =
-      MakeChannel(target, ChannelCredentialsFromFlags());
+      MakeChannel(target, security.ChannelCredentials(check));
   if (!WaitConnected(channel.get(), absl::Seconds(3), target).ok()) {
-    ExitFailure(absl::StrCat("no ", program, " answers at ", target,
-                             ": start it with `", program,
-                             " serve ...` or fix --", flag));
+    const std::string refusal = check->last_refusal();
+    if (!refusal.empty()) {
+      ExitFailure(absl::StrCat(target, ": ", refusal));
+    }
+    ExitFailure(absl::StrCat(
+        "no ", program, " answers at ", target, ": start it with `", program,
+        " serve ...` or fix --", flag,
+        security.tls() ? " (or its TLS: is its certificate from --tls_ca?)"
+                       : ""));
   }
   return channel;
 }

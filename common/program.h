@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "common/identity.h"
 #include "common/org_code.h"
+#include "common/tls.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
 
@@ -36,21 +38,33 @@ StorageBudget StorageBudgetOrExit(int64_t max_buffer_mb,
 // a node's RocksDB files 0600, its directories 0700 (spec "Files at rest").
 void SetPrivateFileModes();
 
-// Builds and starts a server on `listen` with the transport security of the
-// flags; exits 2 when the flags give none, 1 when the address cannot be bound.
+// The transport security of a `serve` command whose certificate must name
+// `self`; exits 2 when the flags give none, or some of the TLS flags, and 1
+// when the certificate or key cannot be used (TransportSecurity::ForServer).
+TransportSecurity ServerSecurityOrExit(const Identity& self);
+// The same for a client command: plaintext without TLS flags.
+TransportSecurity ClientSecurityOrExit();
+
+// Builds and starts a server on `listen` with `credentials`; exits 1 when the
+// address cannot be bound.
 std::unique_ptr<grpc::Server> StartServerOrExit(
-    const std::string& listen, const std::vector<grpc::Service*>& services);
+    const std::string& listen,
+    const std::shared_ptr<grpc::ServerCredentials>& credentials,
+    const std::vector<grpc::Service*>& services);
 
 // Waits for SIGTERM/SIGINT, runs `before_shutdown` (e.g. to end long-lived
 // calls), then shuts `server` down (in-flight calls get 5 s).
 void ServeUntilSignal(const char* program, grpc::Server* server,
                       const std::function<void()>& before_shutdown = nullptr);
 
-// A channel to a running `program` at `target`; exits 1 with how to start it if
-// none answers.
+// A channel to a running `program` at `target`, a node of `server_kind`,
+// with the transport security of the flags (plaintext to an agent's loopback
+// intake); exits 1 with how to start it if none answers, or with why its
+// certificate was refused.
 std::shared_ptr<grpc::Channel> ConnectOrExit(const std::string& target,
                                              const char* program,
-                                             const char* flag);
+                                             const char* flag,
+                                             Identity::Kind server_kind);
 
 // The `status` subcommand's call: runs `call` (a unary Status call made on the
 // context it is given) with a 30 s deadline, exits 1 with the reason if it

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/net.h"
+#include "common/tls.h"
 #include "county_hub/push_session.h"
 
 namespace sanji {
@@ -10,13 +11,15 @@ namespace sanji {
 grpc::Status HubService::Push(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<RollupDown, RollupUp>* stream) {
-  PushSession session(county_id_, cells_, alerts_);
+  PushSession session(county_id_, cells_, alerts_, CallerOf(*context, self_));
   return ServeSession(context, stream, &session);
 }
 
 grpc::Status HubService::WatchAlerts(grpc::ServerContext* context,
                                      const WatchAlertsRequest* request,
                                      grpc::ServerWriter<AlertEvent>* writer) {
+  absl::Status allowed = CallerOf(*context, self_).May(Call::kWatchAlerts);
+  if (!allowed.ok()) return ToGrpc(allowed);
   uint64_t cursor = 0;
   bool caught_up = false;
   while (!context->IsCancelled()) {
@@ -43,20 +46,26 @@ grpc::Status HubService::WatchAlerts(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status HubService::ReviewAlert(grpc::ServerContext*,
+grpc::Status HubService::ReviewAlert(grpc::ServerContext* context,
                                      const ReviewAlertRequest* request,
                                      AlertEntry* response) {
-  absl::StatusOr<AlertEntry> entry =
-      alerts_->Review(request->id(), request->by());
+  const Caller caller = CallerOf(*context, self_);
+  absl::Status allowed = caller.May(Call::kReviewAlert);
+  if (!allowed.ok()) return ToGrpc(allowed);
+  // On TLS the reviewer is who the certificate names, whatever `by` says.
+  const std::string by = caller.Name().empty() ? request->by() : caller.Name();
+  absl::StatusOr<AlertEntry> entry = alerts_->Review(request->id(), by);
   if (!entry.ok()) return ToGrpc(entry.status());
   *response = std::move(*entry);
   response->set_village_name(orgs_->Name(response->alert().village_id()));
   return grpc::Status::OK;
 }
 
-grpc::Status HubService::Report(grpc::ServerContext*,
+grpc::Status HubService::Report(grpc::ServerContext* context,
                                 const ReportRequest* request,
                                 ReportResponse* response) {
+  absl::Status allowed = CallerOf(*context, self_).May(Call::kReport);
+  if (!allowed.ok()) return ToGrpc(allowed);
   ReportQuery query;
   query.period = request->period();
   if (!request->level().empty()) query.level = request->level();
@@ -70,8 +79,10 @@ grpc::Status HubService::Report(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status HubService::Status(grpc::ServerContext*, const HubStatusRequest*,
-                                HubStatus* response) {
+grpc::Status HubService::Status(grpc::ServerContext* context,
+                                const HubStatusRequest*, HubStatus* response) {
+  absl::Status allowed = CallerOf(*context, self_).May(Call::kStatus);
+  if (!allowed.ok()) return ToGrpc(allowed);
   cells_->FillStatus(response);
   response->set_alerts(alerts_->size());
   return grpc::Status::OK;

@@ -1,13 +1,15 @@
 // CountyHub gRPC service: rollup streams from townships (cells and alerts),
 // each a PushSession (push_session.h; the protocol is in
 // proto/rollup_sync.proto), reports, the alert line list (WatchAlerts,
-// ReviewAlert), status.
-// Thread-safe; owns nothing.
+// ReviewAlert), status. On TLS every call is authorized from the peer's
+// certificate (common/authorization.h). Thread-safe; owns nothing.
 #ifndef SANJI_COUNTY_HUB_HUB_SERVICE_H_
 #define SANJI_COUNTY_HUB_HUB_SERVICE_H_
 
+#include <optional>
 #include <string>
 
+#include "common/identity.h"
 #include "county_hub/alert_book.h"
 #include "county_hub/cell_store.h"
 #include "county_hub/org_directory.h"
@@ -20,12 +22,14 @@ class HubService final : public CountyHub::Service {
  public:
   HubService(std::string county_id, CountyCellStore* cells,
              CountyAlertBook* alerts, const ReportEngine* reports,
-             const OrgDirectory* orgs)
+             const OrgDirectory* orgs,
+             std::optional<Identity> self = std::nullopt)
       : county_id_(std::move(county_id)),
         cells_(cells),
         alerts_(alerts),
         reports_(reports),
-        orgs_(orgs) {}
+        orgs_(orgs),
+        self_(std::move(self)) {}
 
   grpc::Status Push(
       grpc::ServerContext* context,
@@ -49,6 +53,7 @@ class HubService final : public CountyHub::Service {
   CountyAlertBook* alerts_;
   const ReportEngine* reports_;
   const OrgDirectory* orgs_;
+  const std::optional<Identity> self_;  // on TLS; nullopt: plaintext
 };
 
 }  // namespace sanji

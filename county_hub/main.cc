@@ -69,6 +69,9 @@ constexpr char kUsage[] = R"(county_hub: the county health bureau's Sanji hub.
   county_hub alerts --hub=HOST:PORT [--since=TIME] [--follow] [--format=text|json]
   county_hub alerts review --hub=HOST:PORT --id=ID --by=NAME
 
+The client commands take --tls_cert/--tls_key/--tls_ca (an operator's
+certificate, deploy/pki.sh) to reach a hub that serves TLS.
+
 Exit status: 0 success, 1 failure at run time, 2 bad usage.)";
 
 int Serve() {
@@ -76,6 +79,8 @@ int Serve() {
   const std::string county = OrgCodeFlagOrExit(
       "county_id", absl::GetFlag(FLAGS_county_id), OrgLevel::kCounty);
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
+  const TransportSecurity security =
+      ServerSecurityOrExit({Identity::Kind::kCounty, county});
   if (!absl::GetFlag(FLAGS_http).empty()) {
     ExitUsage("--http (the dashboard) is not supported yet; leave it out");
   }
@@ -93,9 +98,10 @@ int Serve() {
   auto alerts = CountyAlertBook::Open((*cells)->mutable_store());
   if (!alerts.ok()) ExitFailure(alerts.status().message());
   ReportEngine reports(county, (*cells)->store(), (*cells)->cells(), &orgs);
-  HubService service(county, cells->get(), alerts->get(), &reports, &orgs);
-  std::unique_ptr<grpc::Server> server =
-      StartServerOrExit(absl::GetFlag(FLAGS_listen), {&service});
+  HubService service(county, cells->get(), alerts->get(), &reports, &orgs,
+                     security.self());
+  std::unique_ptr<grpc::Server> server = StartServerOrExit(
+      absl::GetFlag(FLAGS_listen), security.ServerCredentials(), {&service});
   std::fprintf(stderr, "county_hub: county %s listening on %s\n",
                county.c_str(), absl::GetFlag(FLAGS_listen).c_str());
   // WatchAlerts calls end within a second of Close(), before the 5 s grace.
@@ -104,8 +110,8 @@ int Serve() {
 }
 
 std::unique_ptr<CountyHub::Stub> ConnectHub() {
-  return CountyHub::NewStub(
-      ConnectOrExit(absl::GetFlag(FLAGS_hub), "county_hub", "hub"));
+  return CountyHub::NewStub(ConnectOrExit(
+      absl::GetFlag(FLAGS_hub), "county_hub", "hub", Identity::Kind::kCounty));
 }
 
 int Report() {

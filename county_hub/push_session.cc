@@ -30,6 +30,7 @@ absl::StatusOr<RollupDown> PushSession::OnMessage(const RollupUp& up) {
 }
 
 absl::StatusOr<RollupDown> PushSession::OnHello(const RollupHello& hello) {
+  RETURN_IF_ERROR(caller_.May(Call::kPush, hello.township_id()));
   if (!IsCodeWithin(hello.township_id(), OrgLevel::kTownship, county_id_)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "township '", hello.township_id(), "' does not belong to county ",

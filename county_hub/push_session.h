@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/authorization.h"
 #include "county_hub/alert_book.h"
 #include "county_hub/cell_store.h"
 #include "proto/rollup_sync.pb.h"
@@ -25,9 +26,14 @@ namespace sanji {
 
 class PushSession {
  public:
+  // `caller`: the stream's peer; its hello must name the township the peer
+  // may push as (common/authorization.h).
   PushSession(std::string county_id, CountyCellStore* cells,
-              CountyAlertBook* alerts)
-      : county_id_(std::move(county_id)), cells_(cells), alerts_(alerts) {}
+              CountyAlertBook* alerts, Caller caller = Caller::Anyone())
+      : county_id_(std::move(county_id)),
+        cells_(cells),
+        alerts_(alerts),
+        caller_(std::move(caller)) {}
 
   // The reply to `up`, or the status that ends the stream.
   absl::StatusOr<RollupDown> OnMessage(const RollupUp& up);
@@ -46,6 +52,7 @@ class PushSession {
   CountyCellStore* const cells_;
   CountyAlertBook* const alerts_;
   State state_ = State::kAwaitingHello;
+  const Caller caller_;
   std::string township_id_;
 };
 

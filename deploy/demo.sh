@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The demo county end to end, on one machine:
 #   build; generate a year of records for 3 townships x 3 villages (tools/gen_workload);
-#   start county_hub, 3 township_node and 9 village_agent processes on 127.0.0.1 (plaintext);
+#   make a throwaway county CA and a certificate per node (deploy/pki.sh); start county_hub,
+#   3 township_node and 9 village_agent processes on 127.0.0.1 over mutual TLS;
 #   import every village's files; wait until the county has everything; print the county's
 #   annual report, write a township-level 2025-H1 report; check the county's totals against
 #   the generator's manifest; stop everything.
-# Everything goes under <repo>/demo-run: workload/, data/ (fresh each run), logs/, reports.
+# Everything goes under <repo>/demo-run: workload/, pki/, data/ (fresh each run), logs/, reports.
 #
 # Environment: SANJI_DEMO_PORT (first port tried, default 17000), SANJI_DEMO_TIMEOUT (seconds
 # to wait for the county to converge, default 300), SANJI_DEMO_RECORDS (records per village,
@@ -109,7 +110,7 @@ for program in gen_workload county_hub township_node village_agent; do
   [[ -x $bin/$program ]] || die "$bin/$program was not built"
 done
 
-rm -rf "$run/data" "$run/logs" "$run/workload"
+rm -rf "$run/data" "$run/logs" "$run/workload" "$run/pki"
 mkdir -p "$run/data" "$run/logs"
 say "generating the workload ($records records per village)"
 "$bin/gen_workload" --out_dir="$run/workload" --year=$year --records_per_village="$records"
@@ -119,14 +120,34 @@ mapfile -t villages < <(tail -n +2 "$workload/population.csv" | cut -d, -f1)
 mapfile -t townships < <(printf '%s\n' "${villages[@]}" | cut -c1-9 | sort -u)
 county=${villages[0]:0:6}
 
+# --- certificates -------------------------------------------------------------------------------
+# A throwaway CA for this run; a county makes its own once (README "Installing a county").
+pki=$run/pki
+say "making the demo county's CA and certificates in $pki"
+bash "$repo/deploy/pki.sh" --dir="$pki" init --county="$county" >/dev/null
+bash "$repo/deploy/pki.sh" --dir="$pki" issue county "$county" --ip=127.0.0.1 >/dev/null
+for org in "${townships[@]}" "${villages[@]}"; do
+  level=village
+  ((${#org} == 9)) && level=township
+  bash "$repo/deploy/pki.sh" --dir="$pki" issue "$level" "$org" --ip=127.0.0.1 >/dev/null
+done
+bash "$repo/deploy/pki.sh" --dir="$pki" issue operator demo >/dev/null
+tls() {  # LEVEL ID: the flags that make LEVEL ID use its certificate
+  local folder=$pki/issued/$1-$2
+  echo "--tls_cert=$folder/cert.pem --tls_key=$folder/key.pem --tls_ca=$pki/ca.pem"
+}
+# Client commands to the hub and the townships run as the operator "demo"; the agents' intake is
+# plaintext on loopback (the clinic PC's own import and status).
+read -r -a operator <<<"$(tls operator demo)"
+
 # --- start the county ---------------------------------------------------------------------------
 alloc_port
 hub_addr=127.0.0.1:$port
 say "starting county_hub $county on $hub_addr"
 launch county_hub "$bin/county_hub" serve --county_id="$county" --data_dir="$run/data/county_hub" \
   --listen="$hub_addr" --orgs="$workload/orgs.csv" --population="$workload/population.csv" \
-  --insecure
-wait_ready county_hub "$bin/county_hub" status --hub="$hub_addr"
+  $(tls county "$county")
+wait_ready county_hub "$bin/county_hub" status --hub="$hub_addr" "${operator[@]}"
 
 declare -A township_addr village_addr
 for township in "${townships[@]}"; do
@@ -135,8 +156,9 @@ for township in "${townships[@]}"; do
   say "starting township_node $township on 127.0.0.1:$port"
   launch "township-$township" "$bin/township_node" serve --township_id="$township" \
     --data_dir="$run/data/township-$township" --listen="127.0.0.1:$port" --county="$hub_addr" \
-    --insecure
-  wait_ready "township-$township" "$bin/township_node" status --node="127.0.0.1:$port"
+    $(tls township "$township")
+  wait_ready "township-$township" "$bin/township_node" status --node="127.0.0.1:$port" \
+    "${operator[@]}"
 done
 
 for village in "${villages[@]}"; do
@@ -145,7 +167,7 @@ for village in "${villages[@]}"; do
   say "starting village_agent $village on 127.0.0.1:$port"
   launch "village-$village" "$bin/village_agent" serve --village_id="$village" \
     --data_dir="$run/data/village-$village" --township="${township_addr[${village:0:9}]}" \
-    --listen="127.0.0.1:$port" --insecure
+    --listen="127.0.0.1:$port" $(tls village "$village")
   wait_ready "village-$village" "$bin/village_agent" status --agent="127.0.0.1:$port"
 done
 say "${#pids[@]} processes up (logs in $run/logs)"
@@ -202,13 +224,14 @@ status_value() {  # KEY COMMAND...: the value of "KEY: value" in a text status, 
 }
 
 wait_drained() {  # WHAT KEY FLAG ADDR...: waits until KEY is 0 on every node
-  local what=$1 key=$2 flag=$3 cmd=$bin/$1
+  local what=$1 key=$2 flag=$3 cmd=$bin/$1 client=()
+  [[ $what == village_agent ]] || client=("${operator[@]}")
   shift 3
   local deadline=$((start_wait + converge_timeout)) last_report=0
   while true; do
     local total=0 busy=() addr value
     for addr in "$@"; do
-      value=$(status_value "$key" "$cmd" status "--$flag=$addr")
+      value=$(status_value "$key" "$cmd" status "--$flag=$addr" "${client[@]}")
       if [[ $value != 0 ]]; then
         busy+=("$addr:$value")
         [[ $value =~ ^[0-9]+$ ]] && total=$((total + value))
@@ -239,9 +262,11 @@ say "converged in $((SECONDS - start_wait)) s"
 # --- reports ------------------------------------------------------------------------------------
 annual=$run/report-$year-county.csv
 say "county report for $year (also in $annual):"
-"$bin/county_hub" report --hub="$hub_addr" --period=$year --format=csv | tee "$annual"
+"$bin/county_hub" report --hub="$hub_addr" --period=$year --format=csv "${operator[@]}" |
+  tee "$annual"
 half=$run/report-$year-H1-township.csv
 "$bin/county_hub" report --hub="$hub_addr" --period=$year-H1 --level=township --format=csv \
+  "${operator[@]}" \
   --out="$half"
 say "township report for $year-H1: $half ($(($(wc -l <"$half") - 1)) rows)"
 

@@ -88,7 +88,7 @@ sign_request() {
   local csr=$1 id=$2 days=$3 cert=$4
   shift 4
   local san="URI:spiffe://sanji/$id" extra
-  for extra in "$@"; do san+=",$extra"; done
+  for extra in "$@"; do [[ -z $extra ]] || san+=",$extra"; done
   local ext
   ext=$(mktemp)
   cat >"$ext" <<EOF
@@ -261,7 +261,7 @@ cmd_renew() {
   folder=$(folder_of "$id")
   [[ -f $folder/request.csr ]] || die "$id was never issued here; use 'issue'"
   local old_sans=()
-  if [[ -s $folder/sans ]]; then mapfile -t old_sans <"$folder/sans"; fi
+  if [[ -s $folder/sans ]]; then mapfile -t old_sans < <(grep -v '^$' "$folder/sans"); fi
   ((${#sans[@]} > 0)) || sans=(${old_sans[@]+"${old_sans[@]}"})
   printf '%s\n' "${sans[@]+"${sans[@]}"}" >"$folder/sans"
   sign_request "$folder/request.csr" "$id" "$days" "$folder/cert.pem.new" ${sans[@]+"${sans[@]}"}

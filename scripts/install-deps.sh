@@ -9,7 +9,7 @@ packages=(
   cmake g++ ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev
-  clang clang-tidy python3 openssl
+  clang clang-tidy python3 openssl libssl-dev
 )
 
 missing=()

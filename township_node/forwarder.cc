@@ -10,13 +10,14 @@
 namespace sanji {
 
 Forwarder::Forwarder(std::string township_id, std::string county,
-                     TownshipAggregator* aggregator)
+                     TownshipAggregator* aggregator, LinkSecurity security)
     : township_id_(std::move(township_id)),
       county_(std::move(county)),
       aggregator_(aggregator),
-      channel_(MakeChannel(county_, ChannelCredentialsFromFlags())),
+      security_(std::move(security)),
+      channel_(MakeChannel(county_, security_.Credentials())),
       loop_([this](grpc::ClientContext* context, bool* progressed) {
-        return RunStream(context, progressed);
+        return security_.Explain(RunStream(context, progressed));
       }) {}
 
 Forwarder::~Forwarder() { Stop(); }
@@ -29,6 +30,7 @@ void Forwarder::FillStatus(TownshipStatus* status) const {
   std::string link_state, last_error;
   int64_t last_ms = 0;
   loop_.Read(&link_state, &last_ms, &last_error);
+  security_.ExplainState(&link_state, &last_error);
   status->set_link_state(link_state);
   status->set_last_forward_unix_ms(last_ms);
   status->set_last_error(last_error);

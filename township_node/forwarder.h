@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/reconnect_loop.h"
+#include "common/tls.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/rollup_sync.grpc.pb.h"
 #include "township_node/aggregator.h"
@@ -25,7 +26,7 @@ namespace sanji {
 class Forwarder {
  public:
   Forwarder(std::string township_id, std::string county,
-            TownshipAggregator* aggregator);
+            TownshipAggregator* aggregator, LinkSecurity security = {});
   ~Forwarder();
   void Start();
   void Stop();
@@ -40,6 +41,7 @@ class Forwarder {
   std::string township_id_;
   std::string county_;
   TownshipAggregator* aggregator_;
+  const LinkSecurity security_;
   std::shared_ptr<grpc::Channel> channel_;
   ReconnectLoop loop_;
 };

@@ -40,6 +40,7 @@ constexpr char kUsage[] =
   township_node serve --township_id=ID --data_dir=DIR --listen=HOST:PORT --county=HOST:PORT
                       (--insecure | --tls_cert=F --tls_key=F --tls_ca=F) [--max_buffer_mb=N]
   township_node status --node=HOST:PORT [--format=text|json]
+                       [--tls_cert=F --tls_key=F --tls_ca=F]
 
 Exit status: 0 success, 1 failure at run time, 2 bad usage.)";
 
@@ -52,6 +53,8 @@ int Serve() {
   const StorageBudget budget =
       StorageBudgetOrExit(absl::GetFlag(FLAGS_max_buffer_mb),
                           absl::GetFlag(FLAGS_min_free_disk_mb));
+  const TransportSecurity security =
+      ServerSecurityOrExit({Identity::Kind::kTownship, township});
 
   AggregatorOptions options;
   options.township_id = township;
@@ -61,10 +64,13 @@ int Serve() {
       TownshipAggregator::Open(absl::GetFlag(FLAGS_data_dir), options);
   if (!aggregator.ok()) ExitFailure(aggregator.status().message());
 
-  Forwarder forwarder(township, absl::GetFlag(FLAGS_county), aggregator->get());
-  SyncService service(township, aggregator->get(), &forwarder);
-  std::unique_ptr<grpc::Server> server =
-      StartServerOrExit(absl::GetFlag(FLAGS_listen), {&service});
+  Forwarder forwarder(township, absl::GetFlag(FLAGS_county), aggregator->get(),
+                      security.ToParent({Identity::Kind::kCounty,
+                                         std::string(AncestorAt(
+                                             township, OrgLevel::kCounty))}));
+  SyncService service(township, aggregator->get(), &forwarder, security.self());
+  std::unique_ptr<grpc::Server> server = StartServerOrExit(
+      absl::GetFlag(FLAGS_listen), security.ServerCredentials(), {&service});
   forwarder.Start();
   std::fprintf(stderr,
                "township_node: township %s listening on %s, forwarding to %s\n",
@@ -76,8 +82,9 @@ int Serve() {
 }
 
 int Status() {
-  auto stub = TownshipSync::NewStub(
-      ConnectOrExit(absl::GetFlag(FLAGS_node), "township_node", "node"));
+  auto stub = TownshipSync::NewStub(ConnectOrExit(absl::GetFlag(FLAGS_node),
+                                                  "township_node", "node",
+                                                  Identity::Kind::kTownship));
   TownshipStatus status;
   CallStatusOrExit(
       [&](grpc::ClientContext* c) {

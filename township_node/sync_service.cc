@@ -1,6 +1,7 @@
 #include "township_node/sync_service.h"
 
 #include "common/net.h"
+#include "common/tls.h"
 #include "township_node/village_session.h"
 
 namespace sanji {
@@ -8,22 +9,25 @@ namespace sanji {
 grpc::Status SyncService::Sync(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<TownshipMessage, VillageMessage>* stream) {
-  VillageSession session(township_id_, aggregator_);
+  VillageSession session(township_id_, aggregator_, CallerOf(*context, self_));
   return ServeSession(context, stream, &session);
 }
 
-grpc::Status SyncService::SendUrgent(grpc::ServerContext*,
+grpc::Status SyncService::SendUrgent(grpc::ServerContext* context,
                                      const UrgentReports* request,
                                      UrgentAck* response) {
-  absl::StatusOr<UrgentAck> ack =
-      VillageSession::HandleUrgent(township_id_, aggregator_, *request);
+  absl::StatusOr<UrgentAck> ack = VillageSession::HandleUrgent(
+      township_id_, aggregator_, *request, CallerOf(*context, self_));
   if (!ack.ok()) return ToGrpc(ack.status());
   *response = std::move(*ack);
   return grpc::Status::OK;
 }
 
-grpc::Status SyncService::Status(grpc::ServerContext*, const StatusRequest*,
+grpc::Status SyncService::Status(grpc::ServerContext* context,
+                                 const StatusRequest*,
                                  TownshipStatus* response) {
+  absl::Status allowed = CallerOf(*context, self_).May(Call::kStatus);
+  if (!allowed.ok()) return ToGrpc(allowed);
   aggregator_->FillStatus(response);
   forwarder_->FillStatus(response);
   return grpc::Status::OK;

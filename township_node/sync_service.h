@@ -1,11 +1,15 @@
 // TownshipSync gRPC service: one stream per village, each a VillageSession
 // (village_session.h; the protocol is in proto/village_sync.proto), urgent
-// reports on their own unary call, and Status. Thread-safe; owns nothing.
+// reports on their own unary call, and Status. On TLS, every call is
+// authorized from the peer's certificate (common/authorization.h).
+// Thread-safe; owns nothing.
 #ifndef SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
 #define SANJI_TOWNSHIP_NODE_SYNC_SERVICE_H_
 
+#include <optional>
 #include <string>
 
+#include "common/identity.h"
 #include "proto/village_sync.grpc.pb.h"
 #include "township_node/aggregator.h"
 #include "township_node/forwarder.h"
@@ -14,11 +18,14 @@ namespace sanji {
 
 class SyncService final : public TownshipSync::Service {
  public:
+  // `self`: the node's identity on TLS, nullopt on plaintext.
   SyncService(std::string township_id, TownshipAggregator* aggregator,
-              const Forwarder* forwarder)
+              const Forwarder* forwarder,
+              std::optional<Identity> self = std::nullopt)
       : township_id_(std::move(township_id)),
         aggregator_(aggregator),
-        forwarder_(forwarder) {}
+        forwarder_(forwarder),
+        self_(std::move(self)) {}
 
   grpc::Status Sync(grpc::ServerContext* context,
                     grpc::ServerReaderWriter<TownshipMessage, VillageMessage>*
@@ -34,6 +41,7 @@ class SyncService final : public TownshipSync::Service {
   std::string township_id_;
   TownshipAggregator* aggregator_;
   const Forwarder* forwarder_;
+  const std::optional<Identity> self_;
 };
 
 }  // namespace sanji

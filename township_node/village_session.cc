@@ -35,6 +35,7 @@ absl::StatusOr<TownshipMessage> VillageSession::OnMessage(
 
 absl::StatusOr<TownshipMessage> VillageSession::OnHello(
     const SyncHello& hello) {
+  RETURN_IF_ERROR(caller_.May(Call::kSync, hello.village_id()));
   RETURN_IF_ERROR(CheckVillage(township_id_, hello.village_id()));
   if (hello.epoch() == 0) {
     return absl::InvalidArgumentError("epoch 0 is not valid");
@@ -57,7 +58,8 @@ absl::StatusOr<TownshipMessage> VillageSession::OnBatch(
 
 absl::StatusOr<UrgentAck> VillageSession::HandleUrgent(
     const std::string& township_id, TownshipAggregator* aggregator,
-    const UrgentReports& request) {
+    const UrgentReports& request, const Caller& caller) {
+  RETURN_IF_ERROR(caller.May(Call::kSendUrgent, request.village_id()));
   RETURN_IF_ERROR(CheckVillage(township_id, request.village_id()));
   ASSIGN_OR_RETURN(
       std::vector<uint64_t> handled,

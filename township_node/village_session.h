@@ -18,6 +18,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/authorization.h"
 #include "proto/village_sync.pb.h"
 #include "township_node/aggregator.h"
 
@@ -25,8 +26,13 @@ namespace sanji {
 
 class VillageSession {
  public:
-  VillageSession(std::string township_id, TownshipAggregator* aggregator)
-      : township_id_(std::move(township_id)), aggregator_(aggregator) {}
+  // `caller`: the stream's peer; its hello must name a village the peer may
+  // sync as (common/authorization.h).
+  VillageSession(std::string township_id, TownshipAggregator* aggregator,
+                 Caller caller = Caller::Anyone())
+      : township_id_(std::move(township_id)),
+        aggregator_(aggregator),
+        caller_(std::move(caller)) {}
 
   // The reply to `message`, or the status that ends the stream.
   absl::StatusOr<TownshipMessage> OnMessage(const VillageMessage& message);
@@ -36,10 +42,11 @@ class VillageSession {
   const std::string& village_id() const { return village_id_; }
   uint64_t epoch() const { return epoch_; }
 
-  // SendUrgent: turns `request`'s urgent reports into alerts.
-  static absl::StatusOr<UrgentAck> HandleUrgent(const std::string& township_id,
-                                                TownshipAggregator* aggregator,
-                                                const UrgentReports& request);
+  // SendUrgent: turns `request`'s urgent reports into alerts, when `caller`
+  // may send them for the request's village.
+  static absl::StatusOr<UrgentAck> HandleUrgent(
+      const std::string& township_id, TownshipAggregator* aggregator,
+      const UrgentReports& request, const Caller& caller = Caller::Anyone());
   // INVALID_ARGUMENT without a village code, PERMISSION_DENIED unless
   // `village` is one of `township_id`'s.
   static absl::Status CheckVillage(const std::string& township_id,
@@ -53,6 +60,7 @@ class VillageSession {
 
   const std::string township_id_;
   TownshipAggregator* const aggregator_;
+  const Caller caller_;
   State state_ = State::kAwaitingHello;
   std::string village_id_;
   uint64_t epoch_ = 0;

@@ -2,12 +2,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/net.h"
+#include "common/tls.h"
 
 namespace sanji {
 
-grpc::Status IntakeService::Submit(grpc::ServerContext*,
+grpc::Status IntakeService::Submit(grpc::ServerContext* context,
                                    const SubmitRequest* request,
                                    SubmitResponse* response) {
+  absl::Status allowed = CallerOf(*context, self_).May(Call::kSubmit);
+  if (!allowed.ok()) return ToGrpc(allowed);
   if (request->rows_size() > kMaxRowsPerSubmit) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
@@ -22,8 +25,11 @@ grpc::Status IntakeService::Submit(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status IntakeService::Status(grpc::ServerContext*, const StatusRequest*,
+grpc::Status IntakeService::Status(grpc::ServerContext* context,
+                                   const StatusRequest*,
                                    AgentStatus* response) {
+  absl::Status allowed = CallerOf(*context, self_).May(Call::kStatus);
+  if (!allowed.ok()) return ToGrpc(allowed);
   response->set_village_id(intake_->village_id());
   response->set_epoch(intake_->epoch());
   uint64_t last = intake_->last_seq();

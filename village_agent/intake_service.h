@@ -1,8 +1,13 @@
 // VillageIntake gRPC service: the clinic-facing API of the agent (Submit rows,
-// Status). Thread-safe; does not own the intake or uploader.
+// Status). On a TLS endpoint every call is authorized from the peer's
+// certificate (common/authorization.h: an operator, or the village itself).
+// Thread-safe; does not own the intake or uploader.
 #ifndef SANJI_VILLAGE_AGENT_INTAKE_SERVICE_H_
 #define SANJI_VILLAGE_AGENT_INTAKE_SERVICE_H_
 
+#include <optional>
+
+#include "common/identity.h"
 #include "proto/village_sync.grpc.pb.h"
 #include "village_agent/record_intake.h"
 #include "village_agent/uploader.h"
@@ -15,8 +20,11 @@ class IntakeService final : public VillageIntake::Service {
   // bounded.
   static constexpr int kMaxRowsPerSubmit = 5000;
 
-  IntakeService(RecordIntake* intake, const Uploader* uploader)
-      : intake_(intake), uploader_(uploader) {}
+  // `self`: the agent's identity when the intake serves TLS; nullopt on its
+  // plaintext loopback address.
+  IntakeService(RecordIntake* intake, const Uploader* uploader,
+                std::optional<Identity> self = std::nullopt)
+      : intake_(intake), uploader_(uploader), self_(std::move(self)) {}
 
   grpc::Status Submit(grpc::ServerContext* context,
                       const SubmitRequest* request,
@@ -28,6 +36,7 @@ class IntakeService final : public VillageIntake::Service {
  private:
   RecordIntake* intake_;
   const Uploader* uploader_;
+  const std::optional<Identity> self_;
 };
 
 }  // namespace sanji

@@ -47,6 +47,11 @@ constexpr char kUsage[] = R"(village_agent: the village clinic's Sanji agent.
   village_agent import --agent=HOST:PORT [--encoding=auto|utf-8|gb18030] FILE...
   village_agent status --agent=HOST:PORT [--format=text|json]
 
+The township link is mutual TLS with --tls_cert/--tls_key/--tls_ca (the
+village's certificate, deploy/pki.sh). The intake (--listen) is plaintext on a
+loopback address and TLS elsewhere; import and status take the TLS flags to
+reach an agent off loopback.
+
 Exit status: 0 success, 1 failure at run time (or rejected rows), 2 bad usage.)";
 
 int Serve() {
@@ -58,6 +63,8 @@ int Serve() {
   const StorageBudget budget =
       StorageBudgetOrExit(absl::GetFlag(FLAGS_max_buffer_mb),
                           absl::GetFlag(FLAGS_min_free_disk_mb));
+  const TransportSecurity security =
+      ServerSecurityOrExit({Identity::Kind::kVillage, village});
 
   IntakeOptions options;
   options.village_id = village;
@@ -69,11 +76,19 @@ int Serve() {
 
   UploaderOptions uploader_options;
   uploader_options.township = absl::GetFlag(FLAGS_township);
+  uploader_options.security = security.ToParent(
+      {Identity::Kind::kTownship,
+       std::string(AncestorAt(village, OrgLevel::kTownship))});
   Uploader uploader(intake->get(), uploader_options);
-  IntakeService service(intake->get(), &uploader);
+  // The intake is plaintext on loopback (the clinic PC's own import and
+  // status), TLS elsewhere (spec "Transport security flags").
+  const std::string& listen = absl::GetFlag(FLAGS_listen);
+  const TransportSecurity& intake_security =
+      IsLoopbackAddress(listen) ? TransportSecurity::Plaintext() : security;
+  IntakeService service(intake->get(), &uploader, intake_security.self());
 
-  std::unique_ptr<grpc::Server> server =
-      StartServerOrExit(absl::GetFlag(FLAGS_listen), {&service});
+  std::unique_ptr<grpc::Server> server = StartServerOrExit(
+      listen, intake_security.ServerCredentials(), {&service});
   uploader.Start();
   std::fprintf(stderr,
                "village_agent: village %s listening on %s (epoch %llu, %llu "
@@ -91,8 +106,9 @@ int Serve() {
 }
 
 std::unique_ptr<VillageIntake::Stub> ConnectAgent() {
-  return VillageIntake::NewStub(
-      ConnectOrExit(absl::GetFlag(FLAGS_agent), "village_agent", "agent"));
+  return VillageIntake::NewStub(ConnectOrExit(absl::GetFlag(FLAGS_agent),
+                                              "village_agent", "agent",
+                                              Identity::Kind::kVillage));
 }
 
 int Import(const std::vector<std::string>& files) {

@@ -15,9 +15,9 @@ namespace sanji {
 Uploader::Uploader(RecordIntake* intake, UploaderOptions options)
     : intake_(intake),
       options_(std::move(options)),
-      channel_(MakeChannel(options_.township, ChannelCredentialsFromFlags())),
+      channel_(MakeChannel(options_.township, options_.security.Credentials())),
       loop_([this](grpc::ClientContext* context, bool* progressed) {
-        return RunStream(context, progressed);
+        return options_.security.Explain(RunStream(context, progressed));
       }) {
   intake_->SetOnAccepted([this] {
     {
@@ -49,6 +49,7 @@ void Uploader::FillStatus(AgentStatus* status) const {
   std::string link_state, last_error;
   int64_t last_ms = 0;
   loop_.Read(&link_state, &last_ms, &last_error);
+  options_.security.ExplainState(&link_state, &last_error);
   status->set_link_state(link_state);
   status->set_last_sync_unix_ms(last_ms);
   status->set_last_error(last_error);

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "common/reconnect_loop.h"
+#include "common/tls.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/village_sync.grpc.pb.h"
 #include "village_agent/record_intake.h"
@@ -30,6 +31,7 @@ struct UploaderOptions {
   std::string township;          // HOST:PORT
   size_t batch_records = 500;    // records per batch
   size_t window_records = 4000;  // unacknowledged records in flight
+  LinkSecurity security;         // default plaintext
 };
 
 class Uploader {

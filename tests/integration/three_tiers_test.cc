@@ -22,6 +22,7 @@
 #include "common/period.h"
 #include "common/record_parse.h"
 #include "gtest/gtest.h"
+#include "tests/support/county_pki.h"
 #include "tests/support/local_county.h"
 #include "tests/support/oracle.h"
 #include "tests/support/process.h"
@@ -247,6 +248,27 @@ TEST_F(ThreeTiersTest, ImportTwiceCountsOnce) {
     EXPECT_EQ(Import(i, files[i]), ExpectedSummary(n));
     EXPECT_EQ(Import(i, files[i]), ExpectedSummary(0, n));
   }
+  WaitAgentsSynced();
+  WaitTownshipSynced();
+  ExpectMatchesOracle();
+}
+
+// The whole flow over mutual TLS, with the county's certificates made by
+// deploy/pki.sh, and a township SIGKILLed after the imports.
+TEST_F(ThreeTiersTest, OverMutualTlsWithTheTownshipKilled) {
+  CountyPki pki(dir_.Sub("pki"));
+  Check(pki.Init(kCounty));
+  Check(county_->UseTls(&pki));
+  StartAll();
+  if (HasFatalFailure()) return;
+  std::vector<std::string> files = WriteYearFiles();
+  for (size_t i = 0; i < kVillages.size(); ++i) {
+    EXPECT_EQ(Import(i, files[i]),
+              ExpectedSummary(records_[kVillages[i]].size()));
+  }
+  town().Kill();
+  StartTownship();
+  if (HasFatalFailure()) return;
   WaitAgentsSynced();
   WaitTownshipSynced();
   ExpectMatchesOracle();

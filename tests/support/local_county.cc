@@ -18,12 +18,14 @@ std::string Addr(int port) { return absl::StrCat("127.0.0.1:", port); }
 // The child must still be running when it answers: otherwise another process
 // holds its address and would take its traffic.
 absl::Status WaitServing(const std::string& binary, const std::string& flag,
-                         const std::string& addr, ChildProcess& child) {
+                         const std::string& addr, ChildProcess& child,
+                         const std::vector<std::string>& security = {}) {
+  std::vector<std::string> args = {"status", flag + addr};
+  args.insert(args.end(), security.begin(), security.end());
   bool up = WaitFor(
       [&] {
         return !child.Running() ||
-               RunCommand(BinaryPath(binary), {"status", flag + addr},
-                          absl::Seconds(5))
+               RunCommand(BinaryPath(binary), args, absl::Seconds(5))
                        .exit_code == 0;
       },
       absl::Seconds(60));
@@ -89,6 +91,29 @@ absl::Status LocalCounty::Init() {
   return absl::OkStatus();
 }
 
+absl::Status LocalCounty::UseTls(CountyPki* pki) {
+  std::vector<std::string> orgs = {county_id_};
+  orgs.insert(orgs.end(), township_ids_.begin(), township_ids_.end());
+  orgs.insert(orgs.end(), villages_.begin(), villages_.end());
+  for (const std::string& org : orgs) {
+    if (absl::Status s = pki->Issue(LevelOfCode(org), org); !s.ok()) return s;
+  }
+  if (absl::Status s = pki->Issue("operator", kOperator); !s.ok()) return s;
+  pki_ = pki;
+  return absl::OkStatus();
+}
+
+std::vector<std::string> LocalCounty::ServeSecurity(
+    const std::string& org_id) const {
+  if (pki_ == nullptr) return {"--insecure"};
+  return pki_->Flags(LevelOfCode(org_id), org_id);
+}
+
+std::vector<std::string> LocalCounty::ClientSecurity() const {
+  if (pki_ == nullptr) return {};
+  return pki_->Flags("operator", kOperator);
+}
+
 std::string LocalCounty::hub_addr() const { return Addr(hub_port_); }
 std::string LocalCounty::agent_addr(const std::string& village_id) const {
   return Addr(ports_.at(village_id));
@@ -114,41 +139,42 @@ void LocalCounty::set_extra_flags(const std::string& org_id,
 }
 
 absl::Status LocalCounty::StartHub() {
-  absl::Status s = hub_.Start(BinaryPath("county_hub"),
-                              {"serve", "--county_id=" + county_id_,
-                               "--data_dir=" + data_dir(county_id_),
-                               "--listen=" + hub_addr(), "--insecure"},
-                              dir_ + "/hub.log");
+  std::vector<std::string> args = {"serve", "--county_id=" + county_id_,
+                                   "--data_dir=" + data_dir(county_id_),
+                                   "--listen=" + hub_addr()};
+  for (std::string& flag : ServeSecurity(county_id_)) args.push_back(flag);
+  if (auto it = extra_flags_.find(county_id_); it != extra_flags_.end())
+    args.insert(args.end(), it->second.begin(), it->second.end());
+  absl::Status s =
+      hub_.Start(BinaryPath("county_hub"), args, dir_ + "/hub.log");
   if (!s.ok()) return s;
-  return WaitServing("county_hub", "--hub=", hub_addr(), hub_);
+  return WaitServing("county_hub", "--hub=", hub_addr(), hub_,
+                     ClientSecurity());
 }
 
 absl::Status LocalCounty::StartTownship(const std::string& id) {
   ChildProcess& child = *townships_.at(id);
   std::vector<std::string> args = {
-      "serve",
-      "--township_id=" + id,
-      "--data_dir=" + data_dir(id),
+      "serve", "--township_id=" + id, "--data_dir=" + data_dir(id),
       "--listen=" + township_addr(id),
-      "--county=" + Addr(township_links_.at(id)->port()),
-      "--insecure"};
+      "--county=" + Addr(township_links_.at(id)->port())};
+  for (std::string& flag : ServeSecurity(id)) args.push_back(flag);
   if (auto it = extra_flags_.find(id); it != extra_flags_.end())
     args.insert(args.end(), it->second.begin(), it->second.end());
   absl::Status s = child.Start(BinaryPath("township_node"), args,
                                dir_ + "/town" + id + ".log");
   if (!s.ok()) return s;
-  return WaitServing("township_node", "--node=", township_addr(id), child);
+  return WaitServing("township_node", "--node=", township_addr(id), child,
+                     ClientSecurity());
 }
 
 absl::Status LocalCounty::StartAgent(const std::string& id) {
   ChildProcess& child = *agents_.at(id);
   std::vector<std::string> args = {
-      "serve",
-      "--village_id=" + id,
-      "--data_dir=" + data_dir(id),
+      "serve", "--village_id=" + id, "--data_dir=" + data_dir(id),
       "--township=" + Addr(village_links_.at(id)->port()),
-      "--listen=" + agent_addr(id),
-      "--insecure"};
+      "--listen=" + agent_addr(id)};
+  for (std::string& flag : ServeSecurity(id)) args.push_back(flag);
   if (auto it = extra_flags_.find(id); it != extra_flags_.end())
     args.insert(args.end(), it->second.begin(), it->second.end());
   absl::Status s = child.Start(BinaryPath("village_agent"), args,
@@ -185,11 +211,10 @@ std::string LocalCounty::AgentStatus(const std::string& village_id) const {
 }
 
 std::string LocalCounty::TownshipStatus(const std::string& township_id) const {
-  return RunCommand(BinaryPath("township_node"),
-                    {"status", "--node=" + township_addr(township_id),
-                     "--format=text"},
-                    absl::Seconds(5))
-      .output;
+  std::vector<std::string> args = {
+      "status", "--node=" + township_addr(township_id), "--format=text"};
+  for (std::string& flag : ClientSecurity()) args.push_back(flag);
+  return RunCommand(BinaryPath("township_node"), args, absl::Seconds(5)).output;
 }
 
 absl::Status LocalCounty::WaitAgentsSynced(absl::Duration timeout) const {
@@ -232,11 +257,12 @@ absl::Status LocalCounty::WaitTownshipsSynced(absl::Duration timeout) const {
 
 absl::StatusOr<ReportCsv> LocalCounty::Report(const std::string& period,
                                               const std::string& level) const {
+  std::vector<std::string> args = {"report", "--hub=" + hub_addr(),
+                                   "--period=" + period, "--level=" + level,
+                                   "--format=csv"};
+  for (std::string& flag : ClientSecurity()) args.push_back(flag);
   CommandResult r =
-      RunCommand(BinaryPath("county_hub"),
-                 {"report", "--hub=" + hub_addr(), "--period=" + period,
-                  "--level=" + level, "--format=csv"},
-                 absl::Minutes(2));
+      RunCommand(BinaryPath("county_hub"), args, absl::Minutes(2));
   if (r.exit_code != 0) {
     return absl::UnavailableError(
         absl::StrCat("county_hub report failed: ", r.errors));

@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tests/support/county_pki.h"
 #include "tests/support/process.h"
 #include "tests/support/report_csv.h"
 #include "tests/support/tcp_proxy.h"
@@ -42,6 +43,16 @@ class LocalCounty {
 
   // Picks ports and starts the proxies; no process yet.
   absl::Status Init();
+
+  // From now on every process serves and calls over mutual TLS with a
+  // certificate `pki` issues here for each organisation (and for operator
+  // kOperator, which the client commands use) instead of --insecure. `pki` is
+  // initialised and must outlive this county.
+  absl::Status UseTls(CountyPki* pki);
+  static constexpr char kOperator[] = "tester";
+  // The flags a `serve` command of `org_id`, or a client command, runs with.
+  std::vector<std::string> ServeSecurity(const std::string& org_id) const;
+  std::vector<std::string> ClientSecurity() const;
 
   // Each starts the process and waits until it answers `status`; the error
   // names the log file.
@@ -72,7 +83,8 @@ class LocalCounty {
   // Set before its start, e.g. to put it on a file system of its own.
   std::string data_dir(const std::string& org_id) const;
   void set_data_dir(const std::string& org_id, std::string path);
-  // Flags added to a township's or village's `serve` command line.
+  // Flags added to the `serve` command line of `org_id` (hub, township or
+  // village).
   void set_extra_flags(const std::string& org_id,
                        std::vector<std::string> flags);
 
@@ -101,6 +113,7 @@ class LocalCounty {
   std::map<std::string, int> ports_;  // township or village id -> its port
   std::map<std::string, std::string> data_dirs_;  // overrides, by org id
   std::map<std::string, std::vector<std::string>> extra_flags_;
+  const CountyPki* pki_ = nullptr;  // null: --insecure
   ChildProcess hub_;
   std::map<std::string, std::unique_ptr<ChildProcess>> townships_;
   std::map<std::string, std::unique_ptr<ChildProcess>> agents_;

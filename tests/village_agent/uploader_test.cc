@@ -103,7 +103,7 @@ TEST_F(UploaderTest, TheOutboxDrainsIntoTheTownship) {
   std::unique_ptr<RecordIntake> intake = Intake(kVillage);
   ASSERT_NE(intake, nullptr);
   ASSERT_TRUE(intake->Submit(Visits(1200)).ok());
-  Uploader uploader(intake.get(), {township.address(), 100, 400});
+  Uploader uploader(intake.get(), {township.address(), 100, 400, {}});
   uploader.Start();
   ASSERT_TRUE(WaitFor([&] { return intake->acked_seq() == 1200; },
                       absl::Seconds(30), absl::Milliseconds(10)));
@@ -127,7 +127,7 @@ TEST_F(UploaderTest, AFullTownshipsResourceExhaustedIsKept) {
   std::unique_ptr<RecordIntake> intake = Intake(kVillage);
   ASSERT_NE(intake, nullptr);
   ASSERT_TRUE(intake->Submit(Visits(10)).ok());
-  Uploader uploader(intake.get(), {township.address(), 100, 400});
+  Uploader uploader(intake.get(), {township.address(), 100, 400, {}});
   uploader.Start();
   ASSERT_TRUE(FailsWith(uploader, absl::StatusCode::kResourceExhausted))
       << uploader.last_error();
@@ -144,7 +144,7 @@ TEST_F(UploaderTest, AVillageOfAnotherTownshipIsPermissionDenied) {
   std::unique_ptr<RecordIntake> intake = Intake("640522101201");
   ASSERT_NE(intake, nullptr);
   ASSERT_TRUE(intake->Submit(Visits(3)).ok());
-  Uploader uploader(intake.get(), {township.address(), 100, 400});
+  Uploader uploader(intake.get(), {township.address(), 100, 400, {}});
   uploader.Start();
   ASSERT_TRUE(FailsWith(uploader, absl::StatusCode::kPermissionDenied))
       << uploader.last_error();
