@@ -2,6 +2,8 @@
 # End-to-end figures for one village: import rows/s (township down, so import alone is timed),
 # then the time to sync the whole backlog village -> township -> county once both start, and
 # each process's peak RSS. Usage: bench/backlog.sh [RECORDS] (default 100000).
+# SANJI_BENCH_TLS=1: every link over mutual TLS, with a throwaway CA (deploy/pki.sh); the
+# import stays on the agent's loopback intake, plaintext as in the field.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${SANJI_BUILD_DIR:-$repo/build}/bin
@@ -11,18 +13,27 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wo
 "$bin/gen_workload" --out_dir="$work/w" --townships=1 --villages_per_township=1 \
   --records_per_village="$n" --bad_rows=false --encoding_mix=false >/dev/null
 v=640522100201 t=640522100 port=${SANJI_BENCH_PORT:-18500}
+sec_v=(--insecure) sec_t=(--insecure) sec_c=(--insecure) op=()
+if [[ ${SANJI_BENCH_TLS:-0} == 1 ]]; then
+  pki() { bash "$repo/deploy/pki.sh" --dir="$work/pki" "$@" >/dev/null; }
+  flags() { echo "--tls_cert=$work/pki/issued/$1/cert.pem --tls_key=$work/pki/issued/$1/key.pem --tls_ca=$work/pki/ca.pem"; }
+  pki init --county=640522
+  pki issue county 640522; pki issue township $t; pki issue village $v; pki issue operator bench
+  read -r -a sec_v <<<"$(flags village-$v)"; read -r -a sec_t <<<"$(flags township-$t)"
+  read -r -a sec_c <<<"$(flags county-640522)"; read -r -a op <<<"$(flags operator-bench)"
+fi
 "$bin/village_agent" serve --village_id=$v --data_dir="$work/v" --township=127.0.0.1:$((port+1)) \
-  --listen=127.0.0.1:$port --insecure 2>"$work/v.log" & vpid=$!
+  --listen=127.0.0.1:$port "${sec_v[@]}" 2>"$work/v.log" & vpid=$!
 until "$bin/village_agent" status --agent=127.0.0.1:$port >/dev/null 2>&1; do sleep 0.1; done
 s=$(date +%s.%N)
 "$bin/village_agent" import --agent=127.0.0.1:$port "$work/w/$v.csv" | tail -1
 e=$(date +%s.%N)
 echo "import: $n rows in $(echo "$e - $s" | bc) s = $(echo "$n / ($e - $s)" | bc) rows/s"
 "$bin/county_hub" serve --county_id=640522 --data_dir="$work/c" --listen=127.0.0.1:$((port+2)) \
-  --insecure 2>"$work/c.log" & cpid=$!
+  "${sec_c[@]}" 2>"$work/c.log" & cpid=$!
 s=$(date +%s.%N)
 "$bin/township_node" serve --township_id=$t --data_dir="$work/t" --listen=127.0.0.1:$((port+1)) \
-  --county=127.0.0.1:$((port+2)) --insecure 2>"$work/t.log" & tpid=$!
+  --county=127.0.0.1:$((port+2)) "${sec_t[@]}" 2>"$work/t.log" & tpid=$!
 # The agent finds the township on its next reconnect attempt (backoff with jitter, up to
 # 10 s after a long outage): timed separately, so that the sync figure is the sync.
 until "$bin/village_agent" status --agent=127.0.0.1:$port | grep -q '^link_state: connected$'; do
@@ -33,7 +44,7 @@ s=$c
 until "$bin/village_agent" status --agent=127.0.0.1:$port | grep -q '^pending_records: 0$'; do
   sleep 0.05; done
 m=$(date +%s.%N)
-until "$bin/township_node" status --node=127.0.0.1:$((port+1)) 2>/dev/null |
+until "$bin/township_node" status --node=127.0.0.1:$((port+1)) "${op[@]}" 2>/dev/null |
   grep -q '^cells_pending: 0$'; do sleep 0.05; done
 e=$(date +%s.%N)
 echo "sync from connect: village->township $(echo "$m - $s" | bc) s, ->county done at $(echo "$e - $s" | bc) s" \

@@ -125,8 +125,10 @@ std::shared_ptr<grpc::Channel> ConnectOrExit(const std::string& target,
     ExitFailure(absl::StrCat(
         "no ", program, " answers at ", target, ": start it with `", program,
         " serve ...` or fix --", flag,
-        security.tls() ? " (or its TLS: is its certificate from --tls_ca?)"
-                       : ""));
+        security.tls()
+            ? ""
+            : "; if it serves mutual TLS, pass --tls_cert, --tls_key and "
+              "--tls_ca (an operator's certificate, deploy/pki.sh)"));
   }
   return channel;
 }

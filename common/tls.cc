@@ -1,6 +1,7 @@
 #include "common/tls.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -68,6 +69,7 @@ std::vector<X509Ptr> ParseCertificates(const std::string& pem) {
     certs.emplace_back(cert);
   }
   BIO_free(bio);
+  ERR_clear_error();  // the read that ended the loop left "no start line"
   return certs;
 }
 

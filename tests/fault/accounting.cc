@@ -280,10 +280,11 @@ using AlertKey = std::pair<std::string, std::string>;  // village, record_id
 // The county's alerts line list, by (village, record_id).
 absl::StatusOr<std::map<AlertKey, std::vector<nlohmann::json>>> ReadAlerts(
     const LocalCounty& county) {
+  std::vector<std::string> args = {"alerts", "--hub=" + county.hub_addr(),
+                                   "--format=json"};
+  for (std::string& flag : county.ClientSecurity()) args.push_back(flag);
   test_support::CommandResult r = test_support::RunCommand(
-      test_support::BinaryPath("county_hub"),
-      {"alerts", "--hub=" + county.hub_addr(), "--format=json"},
-      absl::Minutes(2));
+      test_support::BinaryPath("county_hub"), args, absl::Minutes(2));
   if (r.exit_code != 0) {
     return absl::UnavailableError(
         absl::StrCat("county_hub alerts failed: ", r.errors));

@@ -153,9 +153,15 @@ ABSL_FLAG(bool, full_disk, true,
           "their own and fill it now and then (needs root to mount; without "
           "it the run goes on without these faults and says so).");
 
+ABSL_FLAG(bool, tls, false,
+          "Run every link and client command over mutual TLS, with a county "
+          "CA and certificates made by deploy/pki.sh in the run's directory "
+          "(default: --insecure, TLS is not what the harness tests).");
+
 namespace sanji::fault {
 namespace {
 
+using test_support::CountyPki;
 using test_support::LocalCounty;
 using test_support::SmallDisk;
 
@@ -316,6 +322,13 @@ class CountyRun {
     if (disks_.by_org.count(disk_village))
       county_->set_extra_flags(disk_village, {"--min_free_disk_mb=0"});
     if (absl::Status s = county_->Init(); !s.ok()) return s;
+    if (absl::GetFlag(FLAGS_tls)) {
+      pki_ = std::make_unique<CountyPki>(dir_ + "/pki");
+      absl::Status s = pki_->Init(county_->county_id());
+      if (s.ok()) s = county_->UseTls(pki_.get());
+      if (!s.ok()) return s;
+      Log("mutual TLS: certificates in " + dir_ + "/pki");
+    }
     if (absl::Status s = county_->StartAll(); !s.ok()) {
       return absl::UnavailableError(
           absl::StrCat("cannot start the county: ", s.message()));
@@ -437,6 +450,7 @@ class CountyRun {
   const Disks& disks_;
   ImportCounters* const counters_;
   Outcome* const outcome_;
+  std::unique_ptr<CountyPki> pki_;  // with --tls; outlives county_
   std::unique_ptr<LocalCounty> county_;
   std::ofstream fault_log_;
   std::vector<std::unique_ptr<ImportProbe>> probes_;

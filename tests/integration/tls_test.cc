@@ -367,16 +367,21 @@ std::string ServedCertificate(const CountyPki& pki, const std::string& addr) {
   return r.output.substr(begin, end - begin);
 }
 
-// deploy/pki.sh renew on the hub's files: new connections get the new
-// certificate, with no restart.
-TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
-  county_->set_extra_flags(kCounty, {"--tls_refresh_seconds=1"});
-  Check(county_->StartHub());
+// deploy/pki.sh renew of every node's certificate while the county runs: new
+// connections get the new certificates, with no restart, and a record
+// imported after the renewal reaches the county.
+TEST_F(TlsTest, RenewedCertificatesAreUsedWithoutARestart) {
+  for (const char* org : {kCounty, kTownship, kVillage}) {
+    county_->set_extra_flags(org, {"--tls_refresh_seconds=1"});
+  }
+  Check(county_->StartAll());
   const std::string cert = pki_->cert("county", kCounty);
   const std::string before = ReadFile(cert);
   ASSERT_TRUE(
       absl::StrContains(before, ServedCertificate(*pki_, county_->hub_addr())));
   Check(pki_->Run({"renew", "county", kCounty, "--days=400"}));
+  Check(pki_->Run({"renew", "township", kTownship, "--days=400"}));
+  Check(pki_->Run({"renew", "village", kVillage, "--days=400"}));
   const std::string after = ReadFile(cert);
   ASSERT_NE(before, after);
   std::string served;
@@ -387,8 +392,47 @@ TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
       },
       absl::Seconds(30)))
       << served;
+  // Cut the village's and the township's links: they reconnect, with the
+  // renewed certificates on both sides, and what follows gets through.
+  county_->village_link(kVillage).ResetAll();
+  county_->township_link(kTownship).ResetAll();
+  const std::string file = dir_.Sub("after-renewal.csv");
+  std::ofstream(file) << "record_id,action,kind,occurred_at,patient_id,sex,"
+                         "birth_date,cost_yuan\n"
+                         "r1,new,outpatient_visit,2025-03-01T09:00,P1,F,"
+                         "1980-01-01,12.00\n";
+  EXPECT_EQ(county_->Import(kVillage, {file}).exit_code, 0);
+  Check(county_->WaitAgentsSynced(absl::Seconds(60)));
+  Check(county_->WaitTownshipsSynced(absl::Seconds(60)));
+  absl::StatusOr<ReportCsv> report = county_->Report("2025", "county");
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->Value("county", kCounty, "outpatient_visits"), "1");
   EXPECT_TRUE(county_->hub().Running());
-  EXPECT_TRUE(county_->Report("2025", "county").ok());
+  EXPECT_TRUE(county_->township(kTownship).Running());
+}
+
+// A client with no certificate gets no connection; the client command says
+// which flags it lacks.
+TEST_F(TlsTest, AClientWithoutACertificateIsRefused) {
+  Check(county_->StartHub());
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(
+      std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+          ReadFile(pki_->ca())));
+  options.watch_root_certs();
+  options.set_check_call_host(false);
+  options.set_certificate_verifier(
+      std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+  auto anonymous = grpc::CreateChannel(
+      county_->hub_addr(), grpc::experimental::TlsCredentials(options));
+  EXPECT_EQ(Report(anonymous).error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  CommandResult plaintext =
+      RunCommand(BinaryPath("county_hub"),
+                 {"report", "--hub=" + county_->hub_addr(), "--period=2025"});
+  EXPECT_EQ(plaintext.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(plaintext.errors, "--tls_cert"))
+      << plaintext.errors;
 }
 
 // What `village_agent serve` says at start with these TLS flags.
