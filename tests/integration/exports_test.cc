@@ -22,7 +22,6 @@
 namespace sanji::test_support {
 namespace {
 
-constexpr char kCounty[] = "640522";
 const std::vector<std::string> kVillages = {"640522100201", "640522100202",
                                             "640522101201"};
 constexpr absl::Duration kWait = absl::Seconds(90);
@@ -92,9 +91,8 @@ class ExportsTest : public ::testing::Test {
     std::ofstream(dir_.Sub("population.csv")) << kPopulation;
     county_ = std::make_unique<LocalCounty>(dir_.path(), kVillages);
     ASSERT_TRUE(county_->Init().ok());
-    county_->set_extra_flags(kCounty,
-                             {"--orgs=" + dir_.Sub("orgs.csv"),
-                              "--population=" + dir_.Sub("population.csv")});
+    county_->set_hub_flags({"--orgs=" + dir_.Sub("orgs.csv"),
+                            "--population=" + dir_.Sub("population.csv")});
     absl::Status s = county_->StartAll();
     ASSERT_TRUE(s.ok()) << s;
     for (size_t i = 0; i < kVillages.size(); ++i) {
