@@ -94,7 +94,7 @@ const std::vector<IndicatorDef>& Indicators() {
       {"health_record_rate", "居民健康档案建档率", T::kRate,
        "health_records_created", "", P::kResidents},
       {"death_rate_permille", "报告死亡率(‰)", T::kRate, "death_reports", "",
-       P::kResidents},
+       P::kResidents, false, /*per_mille=*/true},
   };
   return *defs;
 }
@@ -127,6 +127,21 @@ bool LookupIndicator(absl::string_view code, IndicatorDef* def,
     return true;
   }
   return false;
+}
+
+ValueUnit UnitOf(const IndicatorDef& def) {
+  switch (def.type) {
+    case IndicatorType::kCount:
+    case IndicatorType::kSum:
+    case IndicatorType::kDistinct:
+      return ValueUnit::kCount;
+    case IndicatorType::kSumYuan:
+    case IndicatorType::kAverageYuan:
+      return ValueUnit::kYuan;
+    case IndicatorType::kRate:
+      return def.per_mille ? ValueUnit::kPerMille : ValueUnit::kPercent;
+  }
+  return ValueUnit::kCount;
 }
 
 bool IsCellIndicator(IndicatorType type) {

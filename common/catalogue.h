@@ -55,7 +55,15 @@ struct IndicatorDef {
   // kCount codes with a per-value breakdown
   // ("infectious_disease_reports.measles").
   bool has_breakdown = false;
+  // kRate: per thousand (‰) instead of per hundred (%).
+  bool per_mille = false;
 };
+
+// What a report value is and how it is written (spec/interfaces.md "Report
+// CSV"): integers for counts; two decimals for yuan and for rates, which are
+// in percent or per mille.
+enum class ValueUnit { kCount, kYuan, kPercent, kPerMille };
+ValueUnit UnitOf(const IndicatorDef& def);
 
 // Every fixed indicator, in the order of spec/indicators.md.
 const std::vector<IndicatorDef>& Indicators();

@@ -115,6 +115,45 @@ std::string Period::Key() const {
   return "";
 }
 
+absl::StatusOr<ExchangePeriod> ExchangePeriodOf(const Period& period) {
+  ExchangePeriod out;
+  const int year = static_cast<int>(period.first.year());
+  const int month = period.first.month();
+  switch (period.kind) {
+    case PeriodKind::kYear:
+      out.dhis2 = absl::StrFormat("%04d", year);
+      out.adx = "P1Y";
+      break;
+    case PeriodKind::kHalf:
+      out.dhis2 = absl::StrFormat("%04dS%d", year, month <= 6 ? 1 : 2);
+      out.adx = "P6M";
+      break;
+    case PeriodKind::kQuarter:
+      out.dhis2 = absl::StrFormat("%04dQ%d", year, (month - 1) / 3 + 1);
+      out.adx = "P3M";
+      break;
+    case PeriodKind::kMonth:
+      out.dhis2 = absl::StrFormat("%04d%02d", year, month);
+      out.adx = "P1M";
+      break;
+    case PeriodKind::kDay:
+      out.dhis2 =
+          absl::StrFormat("%04d%02d%02d", year, month, period.first.day());
+      out.adx = "P1D";
+      break;
+    case PeriodKind::kRange:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "period ", period.Key(),
+          " is a range of days, which DHIS2, ADX and FHIR exports cannot "
+          "name: export a calendar period (YYYY, YYYY-H1, YYYY-Q1, YYYY-MM or "
+          "YYYY-MM-DD), or use --format=csv, json, md or xlsx for the range"));
+  }
+  out.start = FormatDay(period.first);
+  out.end = FormatDay(period.last);
+  out.adx = absl::StrCat(out.start, "/", out.adx);
+  return out;
+}
+
 int Period::Months() const {
   switch (kind) {
     case PeriodKind::kYear:

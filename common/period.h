@@ -34,6 +34,19 @@ struct Period {
   int Months() const;
 };
 
+// A calendar period as the exchange formats name it (spec/interfaces.md
+// "Exports"): DHIS2 ("2025", "2025S1", "2025Q1", "202506", "20250603"), ADX's
+// ISO 8601 start/duration ("2025-01-01/P1Y", ".../P6M", ".../P3M", ".../P1M",
+// ".../P1D") and FHIR's first and last days ("2025-01-01", "2025-12-31").
+struct ExchangePeriod {
+  std::string dhis2;
+  std::string adx;
+  std::string start;
+  std::string end;
+};
+// InvalidArgument for a range of days, which none of them can name.
+absl::StatusOr<ExchangePeriod> ExchangePeriodOf(const Period& period);
+
 // Parses every form in spec/indicators.md; anything else is InvalidArgument
 // with the forms.
 absl::StatusOr<Period> ParsePeriod(absl::string_view text);

@@ -1,5 +1,9 @@
 // county_hub: the county health bureau's hub (spec/interfaces.md "county_hub").
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -44,7 +48,8 @@ ABSL_FLAG(std::string, org, "",
 ABSL_FLAG(std::string, indicators, "",
           "Comma-separated indicator codes (report).");
 ABSL_FLAG(std::string, format, "",
-          "report: csv|json (default csv); status, alerts: text|json.");
+          "report: csv|json|md|xlsx|dhis2|adx|fhir (default csv; xlsx needs "
+          "--out or a redirected stdout); status, alerts: text|json.");
 ABSL_FLAG(std::string, since, "",
           "Only alerts of cases on or after this local time, YYYY-MM-DD or "
           "YYYY-MM-DDTHH:MM[:SS] (alerts).");
@@ -64,7 +69,11 @@ constexpr char kUsage[] = R"(county_hub: the county health bureau's Sanji hub.
   county_hub serve --county_id=ID --data_dir=DIR --listen=HOST:PORT [--orgs=FILE]
                    [--population=FILE] (--insecure | --tls_cert=F --tls_key=F --tls_ca=F)
   county_hub report --hub=HOST:PORT --period=P [--level=county|township|village] [--org=ID]
-                    [--indicators=CODE,...] [--format=csv|json] [--out=FILE]
+                    [--indicators=CODE,...] [--format=csv|json|md|xlsx|dhis2|adx|fhir]
+                    [--out=FILE]
+      md: Markdown tables; xlsx: an Excel workbook (binary: give --out=FILE.xlsx);
+      dhis2: DHIS2 dataValueSets JSON; adx: IHE ADX XML; fhir: a FHIR R4 Bundle of
+      MeasureReports. dhis2, adx and fhir take calendar periods only.
   county_hub status --hub=HOST:PORT [--format=text|json]
   county_hub alerts --hub=HOST:PORT [--since=TIME] [--follow] [--format=text|json]
   county_hub alerts review --hub=HOST:PORT --id=ID --by=NAME
@@ -114,10 +123,37 @@ std::unique_ptr<CountyHub::Stub> ConnectHub() {
       absl::GetFlag(FLAGS_hub), "county_hub", "hub", Identity::Kind::kCounty));
 }
 
+// Writes the report to --out, byte for byte, or to stdout.
+void WriteReport(const std::string& content) {
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) {
+    if (std::fwrite(content.data(), 1, content.size(), stdout) !=
+            content.size() ||
+        std::fflush(stdout) != 0) {
+      ExitFailure(absl::StrCat("cannot write the report to stdout: ",
+                               std::strerror(errno)));
+    }
+    return;
+  }
+  std::ofstream file(out, std::ios::binary | std::ios::trunc);
+  file.write(content.data(), static_cast<std::streamsize>(content.size()));
+  file.close();
+  if (!file) {
+    ExitFailure(absl::StrCat("cannot write ", out, ": ", std::strerror(errno),
+                             "; check the directory exists and is writable"));
+  }
+}
+
 int Report() {
   RequireFlag("period", absl::GetFlag(FLAGS_period));
   std::string format = absl::GetFlag(FLAGS_format);
   if (format.empty()) format = "csv";
+  if (format == "xlsx" && absl::GetFlag(FLAGS_out).empty() &&
+      isatty(STDOUT_FILENO)) {
+    ExitUsage(
+        "--format=xlsx makes a binary Excel workbook, not text for a "
+        "terminal: give --out=FILE.xlsx (or redirect stdout to a file)");
+  }
   ReportRequest request;
   request.set_period(absl::GetFlag(FLAGS_period));
   request.set_level(absl::GetFlag(FLAGS_level));
@@ -135,16 +171,7 @@ int Report() {
   if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
     ExitUsage(s.error_message());
   if (!s.ok()) ExitFailure(absl::StrCat("report failed: ", s.error_message()));
-  std::string out = absl::GetFlag(FLAGS_out);
-  if (out.empty()) {
-    std::fwrite(response.content().data(), 1, response.content().size(),
-                stdout);
-    return 0;
-  }
-  std::ofstream file(out, std::ios::binary | std::ios::trunc);
-  file << response.content();
-  file.close();
-  if (!file) ExitFailure(absl::StrCat("cannot write ", out));
+  WriteReport(response.content());
   return 0;
 }
 

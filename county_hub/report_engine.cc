@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -11,22 +13,28 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "common/catalogue.h"
 #include "common/csv.h"
 #include "common/org_code.h"
 #include "common/period.h"
 #include "common/rollup_layout.h"
 #include "common/status_macros.h"
+#include "county_hub/export_adx.h"
+#include "county_hub/export_dhis2.h"
+#include "county_hub/export_fhir.h"
+#include "county_hub/export_markdown.h"
+#include "county_hub/export_table.h"
+#include "county_hub/export_xlsx.h"
 #include "nlohmann/json.hpp"
 
 namespace sanji {
 namespace {
 
-// The two rates the catalogue's numerator/denominator fields cannot fully
+// The rate the catalogue's numerator/denominator fields cannot fully
 // describe: health_record_rate adds the population file's records on file to
-// its numerator, and death_rate_permille is per thousand, not per hundred.
+// its numerator.
 constexpr absl::string_view kHealthRecordRate = "health_record_rate";
-constexpr absl::string_view kDeathRatePermille = "death_rate_permille";
 constexpr absl::string_view kHealthRecordsCreated = "health_records_created";
 
 absl::string_view View(const rocksdb::Slice& s) {
@@ -222,7 +230,7 @@ std::string FormatValue(const IndicatorDef& def, const Totals& t, size_t i) {
     case IndicatorType::kRate: {
       if (!t.defined[i] || t.den[i] == 0) return "";
       // Percent (or permille) in hundredths: x 100 x 100 (or x 1000 x 100).
-      __int128 scale = def.code == kDeathRatePermille ? 100000 : 10000;
+      __int128 scale = UnitOf(def) == ValueUnit::kPerMille ? 100000 : 10000;
       return Hundredths(RoundDiv(scale * t.value[i], t.den[i]));
     }
   }
@@ -570,19 +578,70 @@ std::vector<ReportRow> FormatRows(const OrgDirectory* orgs,
     for (size_t i = 0; i < defs.size(); ++i) {
       const IndicatorDef& d = defs[i];
       if (sel.show[i]) {
-        rows.push_back(ReportRow{period_key, level_name, id, org_name,
-                                 std::string(d.code), std::string(d.name_zh),
-                                 FormatValue(d, totals, i)});
+        ReportRow& row = rows.emplace_back(
+            ReportRow{period_key, level_name, id, org_name, std::string(d.code),
+                      std::string(d.name_zh), FormatValue(d, totals, i),
+                      UnitOf(d), "", ""});
+        if (d.type == IndicatorType::kRate && totals.defined[i]) {
+          row.numerator = Int128ToString(totals.value[i]);
+          row.denominator = Int128ToString(totals.den[i]);
+        }
       }
       if (!d.has_breakdown) continue;
       for (auto& [code, name_zh, value] : BreakdownRows(sel, i, totals)) {
         rows.push_back(ReportRow{period_key, level_name, id, org_name,
                                  std::move(code), std::move(name_zh),
-                                 std::move(value)});
+                                 std::move(value), ValueUnit::kCount, "", ""});
       }
     }
   }
   return rows;
+}
+
+// CSV (spec/interfaces.md "Report CSV").
+std::string RenderCsv(const std::vector<ReportRow>& rows) {
+  std::string out = "period,level,org_id,org_name,indicator,name_zh,value\n";
+  out.reserve(rows.size() * 80 + out.size());
+  for (const ReportRow& r : rows) {
+    bool first = true;
+    for (const std::string* field : RowFields(r)) {
+      if (!first) out.push_back(',');
+      first = false;
+      AppendCsvField(*field, &out);
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+// A JSON array of objects with the CSV's keys, one per line; value a string,
+// or null when empty.
+std::string RenderJson(const std::vector<ReportRow>& rows) {
+  if (rows.empty()) return "[]\n";
+  std::string out = "[\n";
+  bool first = true;
+  for (const ReportRow& r : rows) {
+    nlohmann::ordered_json obj;
+    obj["period"] = r.period;
+    obj["level"] = r.level;
+    obj["org_id"] = r.org_id;
+    obj["org_name"] = r.org_name;
+    obj["indicator"] = r.indicator;
+    obj["name_zh"] = r.name_zh;
+    if (r.value.empty()) {
+      obj["value"] = nullptr;
+    } else {
+      obj["value"] = r.value;
+    }
+    if (!first) out.append(",\n");
+    first = false;
+    out.append("  ");
+    // Replace, not throw, should a name from the orgs file be bad UTF-8.
+    out.append(
+        obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  out.append("\n]\n");
+  return out;
 }
 
 }  // namespace
@@ -624,60 +683,29 @@ absl::StatusOr<std::vector<ReportRow>> ReportEngine::Rows(
 
 absl::StatusOr<std::string> ReportEngine::Render(
     const ReportQuery& query) const {
-  const std::string& format = query.format;
-  if (format == "md" || format == "xlsx") {
-    return absl::UnimplementedError(absl::StrCat(
-        "format ", format, " is not supported yet; use csv or json"));
-  }
-  if (!format.empty() && format != "csv" && format != "json") {
+  const std::string format = query.format.empty() ? "csv" : query.format;
+  constexpr absl::string_view kFormats[] = {"csv",   "json", "md",  "xlsx",
+                                            "dhis2", "adx",  "fhir"};
+  if (std::find(std::begin(kFormats), std::end(kFormats), format) ==
+      std::end(kFormats)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "format '", format, "' is not one of csv, json, md, xlsx"));
+        "format '", format, "' is not one of ", absl::StrJoin(kFormats, ", ")));
   }
-  absl::StatusOr<std::vector<ReportRow>> rows = Rows(query);
-  if (!rows.ok()) return rows.status();
-
-  std::string out;
-  if (format == "json") {
-    if (rows->empty()) return std::string("[]\n");
-    out = "[\n";
-    bool first = true;
-    for (const ReportRow& r : *rows) {
-      nlohmann::ordered_json obj;
-      obj["period"] = r.period;
-      obj["level"] = r.level;
-      obj["org_id"] = r.org_id;
-      obj["org_name"] = r.org_name;
-      obj["indicator"] = r.indicator;
-      obj["name_zh"] = r.name_zh;
-      if (r.value.empty()) {
-        obj["value"] = nullptr;
-      } else {
-        obj["value"] = r.value;
-      }
-      if (!first) out.append(",\n");
-      first = false;
-      out.append("  ");
-      // Replace, not throw, should a name from the orgs file be bad UTF-8.
-      out.append(
-          obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    }
-    out.append("\n]\n");
-    return out;
+  // The exchange formats name calendar periods only: refuse a range before
+  // reading any cell.
+  std::optional<ExchangePeriod> exchange;
+  if (format == "dhis2" || format == "adx" || format == "fhir") {
+    ASSIGN_OR_RETURN(const Period period, ParsePeriod(query.period));
+    ASSIGN_OR_RETURN(exchange, ExchangePeriodOf(period));
   }
-
-  out = "period,level,org_id,org_name,indicator,name_zh,value\n";
-  out.reserve(rows->size() * 80 + out.size());
-  for (const ReportRow& r : *rows) {
-    const std::string* fields[] = {&r.period,   &r.level,     &r.org_id,
-                                   &r.org_name, &r.indicator, &r.name_zh,
-                                   &r.value};
-    for (size_t f = 0; f < 7; ++f) {
-      if (f > 0) out.push_back(',');
-      AppendCsvField(*fields[f], &out);
-    }
-    out.push_back('\n');
-  }
-  return out;
+  ASSIGN_OR_RETURN(const std::vector<ReportRow> rows, Rows(query));
+  if (format == "json") return RenderJson(rows);
+  if (format == "md") return RenderMarkdown(rows);
+  if (format == "xlsx") return RenderXlsx(rows, DefaultScratchDir());
+  if (format == "dhis2") return RenderDhis2(*exchange, rows);
+  if (format == "adx") return RenderAdx(*exchange, rows, absl::Now());
+  if (format == "fhir") return RenderFhir(*exchange, rows);
+  return RenderCsv(rows);
 }
 
 }  // namespace sanji

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "common/storage.h"
 #include "county_hub/org_directory.h"
+#include "county_hub/report_row.h"
 
 namespace sanji {
 
@@ -22,18 +23,8 @@ struct ReportQuery {
   std::string level = "county";  // the deepest level listed (from the scope)
   std::string org;               // empty: the whole county
   std::vector<std::string> indicators;  // empty: all the period supports
-  std::string format = "csv";  // csv or json; md and xlsx: Unimplemented
-};
-
-// One line of a report, before formatting.
-struct ReportRow {
-  std::string period;
-  std::string level;
-  std::string org_id;
-  std::string org_name;
-  std::string indicator;
-  std::string name_zh;
-  std::string value;  // formatted per spec: integer, or two decimals, or empty
+  // csv, json, md, xlsx, dhis2, adx or fhir (spec/interfaces.md "Exports").
+  std::string format = "csv";
 };
 
 class ReportEngine {
@@ -52,8 +43,12 @@ class ReportEngine {
   // what is allowed.
   absl::StatusOr<std::vector<ReportRow>> Rows(const ReportQuery& query) const;
   // Rows() formatted as query.format: CSV (UTF-8, header
-  // period,level,org_id,org_name,indicator,name_zh,value) or a JSON array of
-  // objects with those keys (value as a string, or null when empty).
+  // period,level,org_id,org_name,indicator,name_zh,value), a JSON array of
+  // objects with those keys (value as a string, or null when empty), or one
+  // of the exports of spec/interfaces.md (md, xlsx, dhis2, adx, fhir: see
+  // county_hub/export_*.h). InvalidArgument for an unknown format, and for a
+  // range of days in dhis2, adx or fhir; xlsx writes a temporary file in
+  // $TMPDIR (default /tmp).
   absl::StatusOr<std::string> Render(const ReportQuery& query) const;
 
  private:

@@ -10,6 +10,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   clang clang-tidy python3 openssl libssl-dev
+  libxlsxwriter-dev python3-openpyxl python3-jsonschema
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/time/civil_time.h"
 #include "common/period.h"
 #include "gmock/gmock.h"
@@ -69,6 +70,28 @@ TEST(CatalogueTest, BreakdownCodesResolveToTheirParentWithAChineseName) {
   EXPECT_FALSE(LookupIndicator("outpatient_visits.county", &def, &name));
   EXPECT_FALSE(LookupIndicator("no_such_indicator", &def, &name));
   EXPECT_FALSE(LookupIndicator("", &def, &name));
+}
+
+TEST(CatalogueTest, UnitsOfCountsMoneyAndRates) {
+  auto unit = [](absl::string_view code) {
+    IndicatorDef def;
+    std::string name_zh;
+    EXPECT_TRUE(LookupIndicator(code, &def, &name_zh)) << code;
+    return UnitOf(def);
+  };
+  EXPECT_EQ(unit("outpatient_visits"), ValueUnit::kCount);
+  EXPECT_EQ(unit("health_education_participants"), ValueUnit::kCount);
+  EXPECT_EQ(unit("children_managed"), ValueUnit::kCount);
+  EXPECT_EQ(unit("referrals.county"), ValueUnit::kCount);
+  EXPECT_EQ(unit("outpatient_cost_yuan"), ValueUnit::kYuan);
+  EXPECT_EQ(unit("outpatient_cost_avg_yuan"), ValueUnit::kYuan);
+  EXPECT_EQ(unit("hypertension_control_rate"), ValueUnit::kPercent);
+  EXPECT_EQ(unit("health_record_rate"), ValueUnit::kPercent);
+  EXPECT_EQ(unit("death_rate_permille"), ValueUnit::kPerMille);
+  // Only the ‰ code is per mille.
+  for (const IndicatorDef& d : Indicators()) {
+    EXPECT_EQ(d.per_mille, absl::StrContains(d.name_zh, "‰")) << d.code;
+  }
 }
 
 TEST(CatalogueTest, DayContributionsOfOneRecord) {

@@ -113,6 +113,46 @@ TEST(ParsePeriodTest, ReversedRangeSaysSo) {
       << p.status();
 }
 
+TEST(ExchangePeriodTest, EveryCalendarFormInDhis2AdxAndFhir) {
+  struct Case {
+    const char* text;
+    const char* dhis2;
+    const char* adx;
+    const char* start;
+    const char* end;
+  };
+  const Case cases[] = {
+      {"2025", "2025", "2025-01-01/P1Y", "2025-01-01", "2025-12-31"},
+      {"2025-H1", "2025S1", "2025-01-01/P6M", "2025-01-01", "2025-06-30"},
+      {"2025-H2", "2025S2", "2025-07-01/P6M", "2025-07-01", "2025-12-31"},
+      {"2025-Q1", "2025Q1", "2025-01-01/P3M", "2025-01-01", "2025-03-31"},
+      {"2025-Q2", "2025Q2", "2025-04-01/P3M", "2025-04-01", "2025-06-30"},
+      {"2025-Q4", "2025Q4", "2025-10-01/P3M", "2025-10-01", "2025-12-31"},
+      {"2025-06", "202506", "2025-06-01/P1M", "2025-06-01", "2025-06-30"},
+      {"2024-02", "202402", "2024-02-01/P1M", "2024-02-01", "2024-02-29"},
+      {"2025-06-03", "20250603", "2025-06-03/P1D", "2025-06-03", "2025-06-03"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<ExchangePeriod> p = ExchangePeriodOf(MustParse(c.text));
+    ASSERT_TRUE(p.ok()) << c.text << ": " << p.status();
+    EXPECT_EQ(p->dhis2, c.dhis2) << c.text;
+    EXPECT_EQ(p->adx, c.adx) << c.text;
+    EXPECT_EQ(p->start, c.start) << c.text;
+    EXPECT_EQ(p->end, c.end) << c.text;
+  }
+}
+
+TEST(ExchangePeriodTest, ARangeOfDaysIsRefusedWithWhatToDo) {
+  absl::StatusOr<ExchangePeriod> p =
+      ExchangePeriodOf(MustParse("2025-06-01..2025-06-10"));
+  EXPECT_EQ(p.status(),
+            absl::InvalidArgumentError(
+                "period 2025-06-01..2025-06-10 is a range of days, which "
+                "DHIS2, ADX and FHIR exports cannot name: export a calendar "
+                "period (YYYY, YYYY-H1, YYYY-Q1, YYYY-MM or YYYY-MM-DD), or "
+                "use --format=csv, json, md or xlsx for the range"));
+}
+
 TEST(PeriodTest, Contains) {
   Period q1 = MustParse("2025-Q1");
   EXPECT_TRUE(q1.Contains(CivilDay(2025, 1, 1)));

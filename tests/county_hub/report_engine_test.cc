@@ -599,15 +599,114 @@ TEST_F(ReportEngineTest, RendersCsvAndJson) {
   EXPECT_EQ(*csv, "period,level,org_id,org_name,indicator,name_zh,value\n");
 
   q.format = "md";
-  EXPECT_EQ(engine_->Render(q).status(),
-            absl::UnimplementedError(
-                "format md is not supported yet; use csv or json"));
-  q.format = "xlsx";
-  EXPECT_EQ(engine_->Render(q).status().code(),
-            absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(engine_->Render(q).value_or("<error>"), "");
   q.format = "pdf";
-  EXPECT_EQ(engine_->Render(q).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->Render(q).status(),
+            absl::InvalidArgumentError("format 'pdf' is not one of csv, json, "
+                                       "md, xlsx, dhis2, adx, fhir"));
+}
+
+// A rate's row carries the summed numerator and denominator it comes from
+// (for FHIR's population counts); other rows carry none. Each row says its
+// unit.
+TEST_F(ReportEngineTest, RateRowsCarryTheirNumeratorAndDenominator) {
+  ASSERT_TRUE(orgs_
+                  .ParsePopulation("population.csv",
+                                   "org_id,year,residents,children_0_6,"
+                                   "elderly_65plus,health_records_on_file\n"
+                                   "640522100201,2025,1000,50,100,700\n"
+                                   "640522100202,2025,2000,0,0,0\n")
+                  .ok());
+  Put(kV1, "hypertension_managed", "2025", 3);
+  Put(kV1, "hypertension_controlled", "2025", 2);
+  Put(kV2, "hypertension_managed", "2025", 1);
+  Put(kV1, "death_reports", "2025-03-01", 3);
+  Put(kV1, "outpatient_cost_yuan", "2025-03-01", 1234);
+  absl::StatusOr<std::vector<ReportRow>> rows = QueryAll(
+      "2025", "village", kTownA,
+      {"outpatient_cost_yuan", "hypertension_control_rate",
+       "death_rate_permille", "child_management_rate", "outpatient_visits"});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  auto row = [&](const std::string& org,
+                 const std::string& code) -> const ReportRow& {
+    static const ReportRow none;
+    for (const ReportRow& r : *rows) {
+      if (r.org_id == org && r.indicator == code) return r;
+    }
+    ADD_FAILURE() << org << " " << code;
+    return none;
+  };
+  const ReportRow& rate = row(kTownA, "hypertension_control_rate");
+  EXPECT_EQ(rate.value, "50.00");
+  EXPECT_EQ(rate.numerator, "2");
+  EXPECT_EQ(rate.denominator, "4");
+  EXPECT_EQ(rate.unit, ValueUnit::kPercent);
+  const ReportRow& death = row(kTownA, "death_rate_permille");
+  EXPECT_EQ(death.value, "1.00");
+  EXPECT_EQ(death.numerator, "3");
+  EXPECT_EQ(death.denominator, "3000");
+  EXPECT_EQ(death.unit, ValueUnit::kPerMille);
+  // A zero denominator: no value, yet the counts are known.
+  const ReportRow& child = row(kV2, "child_management_rate");
+  EXPECT_EQ(child.value, "");
+  EXPECT_EQ(child.numerator, "0");
+  EXPECT_EQ(child.denominator, "0");
+  const ReportRow& cost = row(kV1, "outpatient_cost_yuan");
+  EXPECT_EQ(cost.value, "12.34");
+  EXPECT_EQ(cost.unit, ValueUnit::kYuan);
+  EXPECT_EQ(cost.numerator, "");
+  EXPECT_EQ(row(kV1, "outpatient_visits").unit, ValueUnit::kCount);
+}
+
+TEST_F(ReportEngineTest, ExchangeFormatsRefuseARangeOfDays) {
+  Put(kV1, "outpatient_visits", "2025-07-01", 3);
+  ReportQuery q;
+  q.period = "2025-07-01..2025-07-31";
+  for (const char* format : {"dhis2", "adx", "fhir"}) {
+    q.format = format;
+    absl::StatusOr<std::string> out = engine_->Render(q);
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument)
+        << format;
+    EXPECT_THAT(out.status().message(),
+                HasSubstr("2025-07-01..2025-07-31 is a range of days"));
+  }
+  for (const char* format : {"csv", "json", "md", "xlsx"}) {
+    q.format = format;
+    EXPECT_TRUE(engine_->Render(q).ok()) << format;
+  }
+}
+
+TEST_F(ReportEngineTest, RendersEveryExportFromTheRows) {
+  LoadNames();
+  Put(kV1, "outpatient_visits", "2025-07-01", 3);
+  ReportQuery q;
+  q.period = "2025-07";
+  q.indicators = {"outpatient_visits"};
+  q.format = "dhis2";
+  EXPECT_EQ(
+      engine_->Render(q).value_or("<error>"),
+      "{\n  \"dataValues\": [\n    {\n      \"dataElement\": "
+      "\"outpatient_visits\",\n      \"period\": \"202507\",\n      "
+      "\"orgUnit\": \"640522\",\n      \"value\": \"3\"\n    }\n  ]\n}\n");
+  q.format = "adx";
+  EXPECT_THAT(engine_->Render(q).value_or("<error>"),
+              HasSubstr("  <group orgUnit=\"640522\" period=\"2025-07-01/P1M\" "
+                        "dataSet=\"SANJI\">\n    <dataValue "
+                        "dataElement=\"outpatient_visits\" value=\"3\"/>\n"));
+  q.format = "fhir";
+  EXPECT_THAT(engine_->Render(q).value_or("<error>"),
+              HasSubstr("\"measure\":"
+                        "\"https://sanji.example/Measure/outpatient_visits\""));
+  q.format = "md";
+  EXPECT_EQ(
+      engine_->Render(q).value_or("<error>"),
+      "## 县\n\n| 统计期 | 级别 | 机构代码 | 机构名称 | 指标代码 | "
+      "指标名称 | 数值 |\n|---|---|---|---|---|---|---:|\n| 2025-07 | "
+      "county | 640522 | 海原县 | outpatient_visits | 门急诊人次 | 3 |\n");
+  q.format = "xlsx";
+  absl::StatusOr<std::string> xlsx = engine_->Render(q);
+  ASSERT_TRUE(xlsx.ok()) << xlsx.status();
+  EXPECT_EQ(xlsx->substr(0, 4), std::string("PK\x03\x04"));  // a zip file
 }
 
 // spec/interfaces.md `report --level`: the scope's rows, then every level

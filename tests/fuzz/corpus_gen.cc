@@ -875,6 +875,16 @@ void CountyReportSeeds() {
   Write(t, "org_unknown_village",
         Report("2024", "village", "640522101299", {}, "json"));
   Write(t, "format_md", Report("2025", "", "", {}, "md"));
+  Write(t, "format_xlsx", Report("2025-Q1", "village", "", {}, "xlsx"));
+  Write(t, "format_dhis2", Report("2025-H1", "township", "", {}, "dhis2"));
+  Write(t, "format_adx", Report("2025-01", "village", "640522100", {}, "adx"));
+  Write(t, "format_fhir",
+        Report("2025", "village", "",
+               {"health_record_rate", "death_rate_permille",
+                "outpatient_cost_avg_yuan", "referrals.county"},
+               "fhir"));
+  Write(t, "format_fhir_range_refused",
+        Report("2025-01-01..2025-01-31", "", "", {}, "fhir"));
   Write(t, "format_bad", Report("2025", "", "", {}, "pdf"));
   Write(t, "empty", "");
   Write(t, "year_bounds", Report("9999-12-31..9999-12-31", "", "", {}, ""));
