@@ -93,7 +93,7 @@ class ExportsTest : public ::testing::Test {
     ASSERT_TRUE(county_->Init().ok());
     county_->set_extra_flags(county_->county_id(),
                              {"--orgs=" + dir_.Sub("orgs.csv"),
-                            "--population=" + dir_.Sub("population.csv")});
+                              "--population=" + dir_.Sub("population.csv")});
     absl::Status s = county_->StartAll();
     ASSERT_TRUE(s.ok()) << s;
     for (size_t i = 0; i < kVillages.size(); ++i) {
