@@ -38,11 +38,7 @@ const Rule kRules[] = {
      false,
      {Call::kSubmit, Call::kStatus}},
     {Kind::kTownship, Kind::kCounty, Node::kParent, true, {Call::kPush}},
-    {Kind::kOperator,
-     Kind::kVillage,
-     Node::kAny,
-     false,
-     {Call::kSubmit, Call::kStatus}},
+    {Kind::kOperator, Kind::kVillage, Node::kAny, false, {Call::kStatus}},
     {Kind::kOperator, Kind::kTownship, Node::kAny, false, {Call::kStatus}},
     {Kind::kOperator,
      Kind::kCounty,
@@ -95,7 +91,7 @@ std::string Allowed(const Identity& peer) {
                           ParentOf(peer), ") as ", peer.id);
     case Kind::kOperator:
       return "an operator may call status, report, completeness, summary, "
-             "alerts and review, and import into an agent";
+             "alerts and review, and writes nothing";
     case Kind::kCounty:
       return "the county hub calls no other node";
   }

@@ -7,7 +7,7 @@
 //    village V   its own agent     Submit, Status             -
 //    township T  its county        Push                       T only
 //    operator    any node          Status, Report, Completeness, Summary,
-//                                  WatchAlerts, ReviewAlert; Submit on an agent
+//                                  WatchAlerts, ReviewAlert (it writes nothing)
 //
 // Everything else is PERMISSION_DENIED, naming the identity seen and what it
 // may do; the caller changes nothing by trying.

@@ -80,14 +80,14 @@ TransportSecurity ClientSecurityOrExit() {
 }
 
 std::unique_ptr<grpc::Server> StartServerOrExit(
-    const std::string& listen,
-    const std::shared_ptr<grpc::ServerCredentials>& credentials,
+    const std::string& listen, const TransportSecurity& security,
     const std::vector<grpc::Service*>& services) {
   RaiseOpenFileLimit();
   grpc::ServerBuilder builder;
   ConfigureServer(&builder);
+  security.ConfigureServer(&builder);
   int port = 0;
-  builder.AddListeningPort(listen, credentials, &port);
+  builder.AddListeningPort(listen, security.ServerCredentials(), &port);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -109,28 +109,34 @@ std::shared_ptr<grpc::Channel> ConnectOrExit(const std::string& target,
                                              const char* program,
                                              const char* flag,
                                              Identity::Kind server_kind) {
-  // The agent's intake is plaintext on loopback, whatever the TLS flags.
-  const bool plaintext =
-      server_kind == Identity::Kind::kVillage && IsLoopbackAddress(target);
-  TransportSecurity security =
-      plaintext ? TransportSecurity::Plaintext() : ClientSecurityOrExit();
-  auto check = std::make_shared<ServerIdentityCheck>(server_kind);
-  std::shared_ptr<grpc::Channel> channel =
-      MakeChannel(target, security.ChannelCredentials(check));
-  if (!WaitConnected(channel.get(), absl::Seconds(3), target).ok()) {
-    const std::string refusal = check->last_refusal();
-    if (!refusal.empty()) {
-      ExitFailure(absl::StrCat(target, ": ", refusal));
-    }
-    ExitFailure(absl::StrCat(
-        "no ", program, " answers at ", target, ": start it with `", program,
-        " serve ...` or fix --", flag,
-        security.tls()
-            ? ""
-            : "; if it serves mutual TLS, pass --tls_cert, --tls_key and "
-              "--tls_ca (an operator's certificate, deploy/pki.sh)"));
+  const TransportSecurity security = ClientSecurityOrExit();
+  const TransportSecurity plaintext = TransportSecurity::Plaintext();
+  std::vector<const TransportSecurity*> tries = {&security};
+  // The agent's intake is plaintext on a loopback address: with TLS flags,
+  // TLS first (an agent listening on every address serves TLS on loopback
+  // too), then plaintext.
+  if (security.tls() && server_kind == Identity::Kind::kVillage &&
+      IsLoopbackAddress(target)) {
+    tries.push_back(&plaintext);
   }
-  return channel;
+  auto check = std::make_shared<ServerIdentityCheck>(server_kind);
+  for (size_t i = 0; i < tries.size(); ++i) {
+    std::shared_ptr<grpc::Channel> channel =
+        MakeChannel(target, tries[i]->ChannelCredentials(check));
+    const absl::Duration wait =
+        i + 1 < tries.size() ? absl::Seconds(1) : absl::Seconds(3);
+    if (WaitConnected(channel.get(), wait, target).ok()) return channel;
+  }
+  if (const std::string refusal = check->last_refusal(); !refusal.empty()) {
+    ExitFailure(absl::StrCat(target, ": ", refusal));
+  }
+  ExitFailure(absl::StrCat(
+      "no ", program, " answers at ", target, ": start it with `", program,
+      " serve ...` or fix --", flag,
+      security.tls() ? ""
+                     : "; if it serves mutual TLS, pass --tls_cert, --tls_key "
+                       "and --tls_ca (an operator's certificate, "
+                       "deploy/pki.sh)"));
 }
 
 void CallStatusOrExit(

@@ -45,11 +45,10 @@ TransportSecurity ServerSecurityOrExit(const Identity& self);
 // The same for a client command: plaintext without TLS flags.
 TransportSecurity ClientSecurityOrExit();
 
-// Builds and starts a server on `listen` with `credentials`; exits 1 when the
+// Builds and starts a server on `listen` with `security`; exits 1 when the
 // address cannot be bound.
 std::unique_ptr<grpc::Server> StartServerOrExit(
-    const std::string& listen,
-    const std::shared_ptr<grpc::ServerCredentials>& credentials,
+    const std::string& listen, const TransportSecurity& security,
     const std::vector<grpc::Service*>& services);
 
 // Waits for SIGTERM/SIGINT, runs `before_shutdown` (e.g. to end long-lived

@@ -362,6 +362,14 @@ std::shared_ptr<grpc::ServerCredentials> TransportSecurity::ServerCredentials()
   return grpc::experimental::TlsServerCredentials(options);
 }
 
+void TransportSecurity::ConfigureServer(grpc::ServerBuilder* builder) const {
+  if (!files_.has_value()) return;
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                              kMaxConnectionAgeMs);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                              kMaxConnectionAgeGraceMs);
+}
+
 std::shared_ptr<grpc::ChannelCredentials> TransportSecurity::ChannelCredentials(
     std::shared_ptr<ServerIdentityCheck> check) const {
   if (!files_.has_value()) return grpc::InsecureChannelCredentials();

@@ -106,6 +106,13 @@ class TransportSecurity {
   const std::optional<Identity>& self() const { return self_; }
 
   std::shared_ptr<grpc::ServerCredentials> ServerCredentials() const;
+  // On TLS, a connection lives at most kMaxConnectionAge (then its calls get
+  // kMaxConnectionAgeGrace to end): a certificate is checked at the
+  // handshake only, so this bounds how long one that expired, was replaced or
+  // whose CA was withdrawn keeps a link open. Peers reconnect by themselves.
+  void ConfigureServer(grpc::ServerBuilder* builder) const;
+  static constexpr int kMaxConnectionAgeMs = 60 * 60 * 1000;
+  static constexpr int kMaxConnectionAgeGraceMs = 10 * 60 * 1000;
   // Credentials that accept a server only when `check` passes it (TLS); the
   // check is shared with whoever reports the link's state. Plaintext ignores
   // it.

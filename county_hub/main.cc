@@ -1,6 +1,7 @@
 // county_hub: the county health bureau's hub (spec/interfaces.md "county_hub").
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "common/cli.h"
 #include "common/net.h"
 #include "common/org_code.h"
@@ -109,8 +111,8 @@ int Serve() {
   ReportEngine reports(county, (*cells)->store(), (*cells)->cells(), &orgs);
   HubService service(county, cells->get(), alerts->get(), &reports, &orgs,
                      security.self());
-  std::unique_ptr<grpc::Server> server = StartServerOrExit(
-      absl::GetFlag(FLAGS_listen), security.ServerCredentials(), {&service});
+  std::unique_ptr<grpc::Server> server =
+      StartServerOrExit(absl::GetFlag(FLAGS_listen), security, {&service});
   std::fprintf(stderr, "county_hub: county %s listening on %s\n",
                county.c_str(), absl::GetFlag(FLAGS_listen).c_str());
   // WatchAlerts calls end within a second of Close(), before the 5 s grace.
@@ -215,8 +217,54 @@ int ReviewAlert() {
   return 0;
 }
 
+// One WatchAlerts call: the list (newest first) once it is caught up, unless
+// `*listed` says it was printed before; then, with follow, every change, until
+// the call ends. Only entries of a change after *last_change are printed, so
+// that a call made again after a dropped connection prints what changed in
+// between and nothing twice.
+grpc::Status WatchOnce(CountyHub::Stub* stub, const WatchAlertsRequest& request,
+                       const std::string& format, bool* listed,
+                       uint64_t* last_change) {
+  grpc::ClientContext context;
+  if (!request.follow()) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
+  }
+  auto print = [&](const AlertEntry& entry) {
+    *last_change = std::max(*last_change, entry.change());
+    std::printf(
+        "%s\n",
+        (format == "json" ? AlertJson(entry) : AlertText(entry)).c_str());
+    std::fflush(stdout);
+  };
+  std::unique_ptr<grpc::ClientReader<AlertEvent>> reader =
+      stub->WatchAlerts(&context, request);
+  std::vector<AlertEntry> first;
+  bool caught_up = false;
+  AlertEvent event;
+  while (reader->Read(&event)) {
+    if (event.caught_up()) {
+      caught_up = true;
+      if (!*listed) SortNewestFirst(&first);
+      for (const AlertEntry& entry : first) {
+        if (!*listed || entry.change() > *last_change) print(entry);
+      }
+      if (format == "text" && first.empty() && !*listed) {
+        std::fprintf(stderr, "county_hub: no alerts%s\n",
+                     request.since() ? " since then" : "");
+      }
+      *listed = true;
+    } else if (caught_up) {
+      print(event.entry());
+    } else {
+      first.push_back(event.entry());
+    }
+  }
+  return reader->Finish();
+}
+
 // Lists the alerts newest first; with --follow, then prints each change as it
-// arrives until interrupted.
+// arrives until interrupted, calling again when the hub drops the connection
+// (a restart, or the hourly end of a TLS connection).
 int ListAlerts() {
   std::string format = AlertFormatOrExit();
   WatchAlertsRequest request;
@@ -231,39 +279,22 @@ int ListAlerts() {
   }
   request.set_follow(absl::GetFlag(FLAGS_follow));
   auto stub = ConnectHub();
-  grpc::ClientContext context;
-  if (!request.follow()) {
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
-  }
-  auto print = [&](const AlertEntry& entry) {
-    std::printf(
-        "%s\n",
-        (format == "json" ? AlertJson(entry) : AlertText(entry)).c_str());
-    std::fflush(stdout);
-  };
-  std::unique_ptr<grpc::ClientReader<AlertEvent>> reader =
-      stub->WatchAlerts(&context, request);
-  std::vector<AlertEntry> first;
-  bool caught_up = false;
-  AlertEvent event;
-  while (reader->Read(&event)) {
-    if (event.caught_up()) {
-      caught_up = true;
-      SortNewestFirst(&first);
-      for (const AlertEntry& entry : first) print(entry);
-      if (format == "text" && first.empty()) {
-        std::fprintf(stderr, "county_hub: no alerts%s\n",
-                     request.since() ? " since then" : "");
-      }
-    } else if (caught_up) {
-      print(event.entry());
-    } else {
-      first.push_back(event.entry());
+  bool listed = false;
+  uint64_t last_change = 0;
+  while (true) {
+    grpc::Status s =
+        WatchOnce(stub.get(), request, format, &listed, &last_change);
+    if (s.ok() && !request.follow()) return 0;
+    if (!request.follow() || !listed ||
+        s.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      ExitFailure(absl::StrCat("alerts failed: ", s.error_message()));
     }
+    std::fprintf(stderr,
+                 "county_hub: the hub dropped the connection (%s); "
+                 "following again\n",
+                 s.error_message().c_str());
+    absl::SleepFor(absl::Seconds(1));
   }
-  grpc::Status s = reader->Finish();
-  if (!s.ok()) ExitFailure(absl::StrCat("alerts failed: ", s.error_message()));
-  return 0;
 }
 
 int Alerts(const std::vector<std::string>& args) {

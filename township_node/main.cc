@@ -70,7 +70,7 @@ int Serve() {
                                              township, OrgLevel::kCounty))}));
   SyncService service(township, aggregator->get(), &forwarder, security.self());
   std::unique_ptr<grpc::Server> server = StartServerOrExit(
-      absl::GetFlag(FLAGS_listen), security.ServerCredentials(), {&service});
+      absl::GetFlag(FLAGS_listen), security, {&service});
   forwarder.Start();
   std::fprintf(stderr,
                "township_node: township %s listening on %s, forwarding to %s\n",

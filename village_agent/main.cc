@@ -88,7 +88,7 @@ int Serve() {
   IntakeService service(intake->get(), &uploader, intake_security.self());
 
   std::unique_ptr<grpc::Server> server = StartServerOrExit(
-      listen, intake_security.ServerCredentials(), {&service});
+      listen, intake_security, {&service});
   uploader.Start();
   std::fprintf(stderr,
                "village_agent: village %s listening on %s (epoch %llu, %llu "

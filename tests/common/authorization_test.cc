@@ -72,7 +72,9 @@ TEST(AuthorizationTest, OperatorsReadAndReviewButNeverSyncOrPush) {
   }
   EXPECT_TRUE(Authorize(kOperator, kTownship, Call::kStatus).ok());
   EXPECT_TRUE(Authorize(kOperator, kVillage, Call::kStatus).ok());
-  EXPECT_TRUE(Authorize(kOperator, kVillage, Call::kSubmit).ok());
+  // Operators write nothing: not even records into an agent (only the
+  // village's own certificate imports there).
+  ExpectRefused(kOperator, kVillage, Call::kSubmit);
   ExpectRefused(kOperator, kTownship, Call::kSync, kVillage.id);
   ExpectRefused(kOperator, kTownship, Call::kSendUrgent, kVillage.id);
   ExpectRefused(kOperator, kCounty, Call::kPush, kTownship.id);

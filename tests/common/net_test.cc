@@ -114,3 +114,23 @@ TEST(WaitConnectedTest, AClosedPortIsUnavailableNamingThePeer) {
 
 }  // namespace
 }  // namespace sanji
+
+namespace sanji {
+namespace {
+
+// The agent's intake is plaintext only where this says loopback: a host name
+// that merely starts with "127." must not count.
+TEST(IsLoopbackAddressTest, OnlyThisMachinesAddresses) {
+  for (const char* yes :
+       {"127.0.0.1:7001", "127.1.2.3:1", "localhost:7001", "[::1]:7001"}) {
+    EXPECT_TRUE(IsLoopbackAddress(yes)) << yes;
+  }
+  for (const char* no :
+       {"0.0.0.0:7001", "10.0.0.5:7001", "127.0.0.1.nip.io:7001", "[::]:7001",
+        "[::ffff:10.0.0.1]:1", "clinic.example:7001", "128.0.0.1:1"}) {
+    EXPECT_FALSE(IsLoopbackAddress(no)) << no;
+  }
+}
+
+}  // namespace
+}  // namespace sanji

@@ -152,6 +152,29 @@ class TlsTest : public ::testing::Test {
                                                   StatusRequest(), &response);
   }
 
+  // The first event of WatchAlerts, or how the call ended.
+  grpc::Status WatchAlerts(const std::shared_ptr<grpc::Channel>& channel) {
+    auto context = Context();
+    auto reader = CountyHub::NewStub(channel)->WatchAlerts(
+        context.get(), WatchAlertsRequest());
+    AlertEvent event;
+    if (reader->Read(&event)) {
+      context->TryCancel();
+      reader->Finish();
+      return grpc::Status::OK;
+    }
+    return reader->Finish();
+  }
+
+  grpc::Status Review(const std::shared_ptr<grpc::Channel>& channel) {
+    ReviewAlertRequest request;
+    request.set_id(999);
+    request.set_by("someone");
+    AlertEntry entry;
+    return CountyHub::NewStub(channel)->ReviewAlert(Context().get(), request,
+                                                    &entry);
+  }
+
   grpc::Status Urgent(const std::shared_ptr<grpc::Channel>& channel,
                       const std::string& village) {
     UrgentReports request;
@@ -220,6 +243,8 @@ TEST_F(TlsTest, AVillageSyncsWithItsTownshipAsItselfOnly) {
   auto hub = ChannelAs("village", kVillage, county_->hub_addr());
   ExpectRefused(PushHello(hub, kTownship), "village/");
   ExpectRefused(Report(hub), "village/");
+  ExpectRefused(WatchAlerts(hub), "village/");
+  ExpectRefused(Review(hub), "village/");
   EXPECT_EQ(StatusField(county_->TownshipStatus(kTownship), "records_applied"),
             0);
 }
@@ -233,6 +258,8 @@ TEST_F(TlsTest, ATownshipPushesToItsCountyAsItselfOnly) {
                 absl::StrCat("township/", kTownship));
   ExpectRefused(Report(hub), "township/");
   ExpectRefused(HubStatusCall(hub), "township/");
+  ExpectRefused(WatchAlerts(hub), "township/");
+  ExpectRefused(Review(hub), "township/");
 }
 
 // Row 3: an operator may read and review, and write nothing.
@@ -242,11 +269,63 @@ TEST_F(TlsTest, AnOperatorReadsAndWritesNothing) {
   auto hub = ChannelAs("operator", op, county_->hub_addr());
   EXPECT_TRUE(Report(hub).ok());
   EXPECT_TRUE(HubStatusCall(hub).ok());
+  EXPECT_TRUE(WatchAlerts(hub).ok());
+  // Past the check: the alert does not exist.
+  EXPECT_EQ(Review(hub).error_code(), grpc::StatusCode::NOT_FOUND);
   ExpectRefused(PushHello(hub, kTownship), "operator/" + op);
   auto township = ChannelAs("operator", op, county_->township_addr(kTownship));
   EXPECT_TRUE(TownshipStatusCall(township).ok());
   ExpectRefused(SyncHello(township, kVillage), "operator/" + op);
   ExpectRefused(Urgent(township, kVillage), "operator/" + op);
+}
+
+// An agent whose intake listens beyond loopback serves TLS there: its own
+// village's certificate imports, an operator's reads its status and imports
+// nothing, another village's does nothing, and a plaintext client gets no
+// answer.
+TEST_F(TlsTest, AnAgentOffLoopbackTakesItsOwnVillageAndReadingOperators) {
+  const int port = PickFreePort();
+  ChildProcess agent;
+  std::vector<std::string> args = {
+      "serve", absl::StrCat("--village_id=", kVillage),
+      "--data_dir=" + dir_.Sub("open-agent"),
+      "--township=" + county_->township_addr(kTownship),
+      absl::StrCat("--listen=0.0.0.0:", port)};
+  for (std::string& flag : pki_->Flags("village", kVillage))
+    args.push_back(flag);
+  Check(agent.Start(BinaryPath("village_agent"), args, dir_.Sub("agent.log")));
+  const std::string addr = absl::StrCat("127.0.0.1:", port);
+  auto run = [&](const std::vector<std::string>& tls,
+                 std::vector<std::string> command) {
+    command.push_back("--agent=" + addr);
+    command.insert(command.end(), tls.begin(), tls.end());
+    return RunCommand(BinaryPath("village_agent"), command);
+  };
+  const std::vector<std::string> op = county_->ClientSecurity();
+  ASSERT_TRUE(WaitFor([&] { return run(op, {"status"}).exit_code == 0; },
+                      absl::Seconds(30)));
+  const std::string file = dir_.Sub("visit.csv");
+  std::ofstream(file) << "record_id,action,kind,occurred_at,patient_id,sex,"
+                         "birth_date,cost_yuan\n"
+                         "r1,new,outpatient_visit,2025-03-01T09:00,P1,F,"
+                         "1980-01-01,12.00\n";
+  CommandResult by_operator = run(op, {"import", file});
+  EXPECT_EQ(by_operator.exit_code, 1) << by_operator.output;
+  EXPECT_TRUE(absl::StrContains(by_operator.errors, "operator/tester may not"))
+      << by_operator.errors;
+  CommandResult by_other =
+      run(pki_->Flags("village", kOtherVillage), {"import", file});
+  EXPECT_TRUE(absl::StrContains(by_other.errors,
+                                absl::StrCat("village/", kOtherVillage)))
+      << by_other.errors;
+  CommandResult by_itself =
+      run(pki_->Flags("village", kVillage), {"import", file});
+  EXPECT_EQ(by_itself.exit_code, 0) << by_itself.errors;
+  EXPECT_TRUE(absl::StrContains(by_itself.output, "accepted=1 "))
+      << by_itself.output;
+  CommandResult status = run(op, {"status"});
+  EXPECT_EQ(StatusField(status.output, "last_seq"), 1) << status.output;
+  EXPECT_NE(run({}, {"status"}).exit_code, 0);
 }
 
 // A certificate of the CA with no URI SAN, or two, names nobody.
