@@ -70,6 +70,20 @@ grpc::Status HubService::Report(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status HubService::Completeness(grpc::ServerContext*,
+                                      const CompletenessRequest* request,
+                                      ReportResponse* response) {
+  if (completeness_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this hub serves no completeness report");
+  }
+  absl::StatusOr<std::string> content = completeness_->Render(
+      request->period(), request->org(), request->format());
+  if (!content.ok()) return ToGrpc(content.status());
+  response->set_content(std::move(*content));
+  return grpc::Status::OK;
+}
+
 grpc::Status HubService::Status(grpc::ServerContext*, const HubStatusRequest*,
                                 HubStatus* response) {
   cells_->FillStatus(response);

@@ -1,7 +1,7 @@
 // CountyHub gRPC service: rollup streams from townships (cells and alerts),
 // each a PushSession (push_session.h; the protocol is in
 // proto/rollup_sync.proto), reports, the alert line list (WatchAlerts,
-// ReviewAlert), status.
+// ReviewAlert), completeness (completeness.h), status.
 // Thread-safe; owns nothing.
 #ifndef SANJI_COUNTY_HUB_HUB_SERVICE_H_
 #define SANJI_COUNTY_HUB_HUB_SERVICE_H_
@@ -10,6 +10,7 @@
 
 #include "county_hub/alert_book.h"
 #include "county_hub/cell_store.h"
+#include "county_hub/completeness.h"
 #include "county_hub/org_directory.h"
 #include "county_hub/report_engine.h"
 #include "proto/rollup_sync.grpc.pb.h"
@@ -20,12 +21,14 @@ class HubService final : public CountyHub::Service {
  public:
   HubService(std::string county_id, CountyCellStore* cells,
              CountyAlertBook* alerts, const ReportEngine* reports,
-             const OrgDirectory* orgs)
+             const OrgDirectory* orgs,
+             const sanji::Completeness* completeness = nullptr)
       : county_id_(std::move(county_id)),
         cells_(cells),
         alerts_(alerts),
         reports_(reports),
-        orgs_(orgs) {}
+        orgs_(orgs),
+        completeness_(completeness) {}
 
   grpc::Status Push(
       grpc::ServerContext* context,
@@ -39,6 +42,9 @@ class HubService final : public CountyHub::Service {
   grpc::Status Report(grpc::ServerContext* context,
                       const ReportRequest* request,
                       ReportResponse* response) override;
+  grpc::Status Completeness(grpc::ServerContext* context,
+                            const CompletenessRequest* request,
+                            ReportResponse* response) override;
   grpc::Status Status(grpc::ServerContext* context,
                       const HubStatusRequest* request,
                       HubStatus* response) override;
@@ -49,6 +55,7 @@ class HubService final : public CountyHub::Service {
   CountyAlertBook* alerts_;
   const ReportEngine* reports_;
   const OrgDirectory* orgs_;
+  const sanji::Completeness* completeness_;
 };
 
 }  // namespace sanji

@@ -114,11 +114,13 @@ void LocalCounty::set_extra_flags(const std::string& org_id,
 }
 
 absl::Status LocalCounty::StartHub() {
-  absl::Status s = hub_.Start(BinaryPath("county_hub"),
-                              {"serve", "--county_id=" + county_id_,
-                               "--data_dir=" + data_dir(county_id_),
-                               "--listen=" + hub_addr(), "--insecure"},
-                              dir_ + "/hub.log");
+  std::vector<std::string> args = {"serve", "--county_id=" + county_id_,
+                                   "--data_dir=" + data_dir(county_id_),
+                                   "--listen=" + hub_addr(), "--insecure"};
+  if (auto it = extra_flags_.find(county_id_); it != extra_flags_.end())
+    args.insert(args.end(), it->second.begin(), it->second.end());
+  absl::Status s =
+      hub_.Start(BinaryPath("county_hub"), args, dir_ + "/hub.log");
   if (!s.ok()) return s;
   return WaitServing("county_hub", "--hub=", hub_addr(), hub_);
 }
@@ -219,7 +221,8 @@ absl::Status LocalCounty::WaitTownshipsSynced(absl::Duration timeout) const {
         [&] {
           last = TownshipStatus(t);
           return StatusField(last, "cells_pending") == 0 &&
-                 StatusField(last, "alerts_pending") == 0;
+                 StatusField(last, "alerts_pending") == 0 &&
+                 StatusField(last, "activity_pending") == 0;
         },
         std::max(deadline - absl::Now(), absl::ZeroDuration()));
     if (!synced) {

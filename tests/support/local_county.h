@@ -72,7 +72,8 @@ class LocalCounty {
   // Set before its start, e.g. to put it on a file system of its own.
   std::string data_dir(const std::string& org_id) const;
   void set_data_dir(const std::string& org_id, std::string path);
-  // Flags added to a township's or village's `serve` command line.
+  // Flags added to a township's, village's or (by the county's code) the
+  // hub's `serve` command line.
   void set_extra_flags(const std::string& org_id,
                        std::vector<std::string> flags);
 
