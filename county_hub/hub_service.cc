@@ -84,6 +84,20 @@ grpc::Status HubService::Completeness(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status HubService::Summary(grpc::ServerContext*,
+                                 const SummaryRequest* request,
+                                 ReportResponse* response) {
+  if (summary_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this hub serves no work-summary draft");
+  }
+  absl::StatusOr<std::string> content =
+      summary_->Render(request->period(), request->org());
+  if (!content.ok()) return ToGrpc(content.status());
+  response->set_content(std::move(*content));
+  return grpc::Status::OK;
+}
+
 grpc::Status HubService::Status(grpc::ServerContext*, const HubStatusRequest*,
                                 HubStatus* response) {
   cells_->FillStatus(response);

@@ -1,7 +1,8 @@
 // CountyHub gRPC service: rollup streams from townships (cells and alerts),
 // each a PushSession (push_session.h; the protocol is in
 // proto/rollup_sync.proto), reports, the alert line list (WatchAlerts,
-// ReviewAlert), completeness (completeness.h), status.
+// ReviewAlert), completeness (completeness.h), the work-summary draft
+// (work_summary.h), status.
 // Thread-safe; owns nothing.
 #ifndef SANJI_COUNTY_HUB_HUB_SERVICE_H_
 #define SANJI_COUNTY_HUB_HUB_SERVICE_H_
@@ -13,6 +14,7 @@
 #include "county_hub/completeness.h"
 #include "county_hub/org_directory.h"
 #include "county_hub/report_engine.h"
+#include "county_hub/work_summary.h"
 #include "proto/rollup_sync.grpc.pb.h"
 
 namespace sanji {
@@ -22,13 +24,15 @@ class HubService final : public CountyHub::Service {
   HubService(std::string county_id, CountyCellStore* cells,
              CountyAlertBook* alerts, const ReportEngine* reports,
              const OrgDirectory* orgs,
-             const sanji::Completeness* completeness = nullptr)
+             const sanji::Completeness* completeness = nullptr,
+             const WorkSummary* summary = nullptr)
       : county_id_(std::move(county_id)),
         cells_(cells),
         alerts_(alerts),
         reports_(reports),
         orgs_(orgs),
-        completeness_(completeness) {}
+        completeness_(completeness),
+        summary_(summary) {}
 
   grpc::Status Push(
       grpc::ServerContext* context,
@@ -45,6 +49,9 @@ class HubService final : public CountyHub::Service {
   grpc::Status Completeness(grpc::ServerContext* context,
                             const CompletenessRequest* request,
                             ReportResponse* response) override;
+  grpc::Status Summary(grpc::ServerContext* context,
+                       const SummaryRequest* request,
+                       ReportResponse* response) override;
   grpc::Status Status(grpc::ServerContext* context,
                       const HubStatusRequest* request,
                       HubStatus* response) override;
@@ -56,6 +63,7 @@ class HubService final : public CountyHub::Service {
   const ReportEngine* reports_;
   const OrgDirectory* orgs_;
   const sanji::Completeness* completeness_;
+  const WorkSummary* summary_;
 };
 
 }  // namespace sanji

@@ -21,6 +21,7 @@
 #include "county_hub/hub_service.h"
 #include "county_hub/org_directory.h"
 #include "county_hub/report_engine.h"
+#include "county_hub/work_summary.h"
 
 ABSL_FLAG(std::string, county_id, "", "6-digit county code (serve).");
 ABSL_FLAG(std::string, data_dir, "",
@@ -73,6 +74,7 @@ constexpr char kUsage[] = R"(county_hub: the county health bureau's Sanji hub.
   county_hub report --hub=HOST:PORT --period=P [--level=county|township|village] [--org=ID]
                     [--indicators=CODE,...] [--format=csv|json] [--out=FILE]
   county_hub completeness --hub=HOST:PORT --period=P [--org=ID] [--format=csv|json]
+  county_hub summary --hub=HOST:PORT --period=P [--org=ID] [--out=FILE]
   county_hub status --hub=HOST:PORT [--format=text|json]
   county_hub alerts --hub=HOST:PORT [--since=TIME] [--follow] [--format=text|json]
   county_hub alerts review --hub=HOST:PORT --id=ID --by=NAME
@@ -116,8 +118,9 @@ int Serve() {
   ReportEngine reports(county, (*cells)->store(), (*cells)->cells(), &orgs);
   Completeness completeness(county, (*cells)->store(), (*cells)->cells(),
                             (*cells)->activity(), (*cells)->arrivals(), &orgs);
+  WorkSummary summary(county, &reports, &completeness, &orgs);
   HubService service(county, cells->get(), alerts->get(), &reports, &orgs,
-                     &completeness);
+                     &completeness, &summary);
   std::unique_ptr<grpc::Server> server =
       StartServerOrExit(absl::GetFlag(FLAGS_listen), {&service});
   std::fprintf(stderr, "county_hub: county %s listening on %s\n",
@@ -183,6 +186,32 @@ int CompletenessCommand() {
     ExitFailure(absl::StrCat("completeness failed: ", s.error_message()));
   }
   std::fwrite(response.content().data(), 1, response.content().size(), stdout);
+  return 0;
+}
+
+int SummaryCommand() {
+  RequireFlag("period", absl::GetFlag(FLAGS_period));
+  SummaryRequest request;
+  request.set_period(absl::GetFlag(FLAGS_period));
+  request.set_org(absl::GetFlag(FLAGS_org));
+  auto stub = ConnectHub();
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
+  ReportResponse response;
+  grpc::Status s = stub->Summary(&context, request, &response);
+  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
+    ExitUsage(s.error_message());
+  if (!s.ok()) ExitFailure(absl::StrCat("summary failed: ", s.error_message()));
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) {
+    std::fwrite(response.content().data(), 1, response.content().size(),
+                stdout);
+    return 0;
+  }
+  std::ofstream file(out, std::ios::binary | std::ios::trunc);
+  file << response.content();
+  file.close();
+  if (!file) ExitFailure(absl::StrCat("cannot write ", out));
   return 0;
 }
 
@@ -292,11 +321,12 @@ int main(int argc, char** argv) {
   sanji::BlockShutdownSignals();
   sanji::CommandLine cl = sanji::ParseCommandLineOrExit(
       argc, argv, sanji::kUsage,
-      {"serve", "report", "completeness", "status", "alerts"});
+      {"serve", "report", "completeness", "summary", "status", "alerts"});
   if (cl.subcommand == "alerts") return sanji::Alerts(cl.args);
   if (!cl.args.empty()) sanji::ExitUsage("unexpected positional arguments");
   if (cl.subcommand == "serve") return sanji::Serve();
   if (cl.subcommand == "report") return sanji::Report();
   if (cl.subcommand == "completeness") return sanji::CompletenessCommand();
+  if (cl.subcommand == "summary") return sanji::SummaryCommand();
   return sanji::Status();
 }

@@ -6,6 +6,7 @@
 // exactly the expected CSV, and the same after the hub is killed and started
 // again.
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,23 @@ TEST_F(CompletenessTest, OnTimeOfflineAndLateVillagesAcrossHubRestarts) {
   WaitSynced(kLate);
   if (HasFailure()) return;
   EXPECT_EQ(Completeness(), kWant);
+  // The work-summary draft says the same, and what the report says.
+  const std::string draft = dir_.Sub("summary.md");
+  CommandResult summary =
+      RunCommand(BinaryPath("county_hub"),
+                 {"summary", "--hub=" + county_->hub_addr(), "--period=2025-06",
+                  "--out=" + draft, "--insecure"});
+  EXPECT_EQ(summary.exit_code, 0) << summary.output;
+  std::ifstream in(draft);
+  const std::string text((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  for (const char* want :
+       {"# 海原县2025年6月卫生健康工作总结", "门急诊3人次；门急诊总费用20.50元",
+        "应上报村卫生室3个，已上报2个，上报率66.67%；按时上报1个，及时率33.33%"
+        "。",
+        "未上报的村卫生室（1个）：南坪村。"}) {
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
+  }
 
   // Everything it said is durable: a kill -9 and a start give the same.
   county_->hub().Kill();
