@@ -11,6 +11,7 @@
 #include "common/period.h"
 #include "common/rollup_layout.h"
 #include "county_hub/cell_store.h"
+#include "county_hub/hub_layout.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
 
@@ -270,6 +271,35 @@ TEST_F(CompletenessTest, JsonHasTheCsvKeys) {
             "\"reported\":0,\"on_time\":0,\"reporting_rate\":\"0.00\","
             "\"timely_rate\":\"0.00\",\"last_record_at\":null,"
             "\"last_sync_at\":null}\n]\n");
+}
+
+TEST(CompletenessOldStoreTest, AStoreFromBeforeReceiptTimesOpensItsCellsLate) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  {
+    // What a hub of protocol 1 left: cells and alerts only.
+    StoreOptions old = hub_layout::Options(kCounty);
+    old.column_families = {hub_layout::kCells, hub_layout::kAlerts};
+    auto store = Store::Open(dir.Sub("hub"), old);
+    ASSERT_TRUE(store.ok()) << store.status();
+    rocksdb::WriteBatch batch;
+    batch.Put((*store)->Family(hub_layout::kCells),
+              EncodeCellKey(kOnTime, "outpatient_visits", "2025-06-03"),
+              EncodeCellValue(CellValue{2, 1}));
+    ASSERT_TRUE((*store)->Write(&batch).ok());
+  }
+  auto cells = CountyCellStore::Open(dir.Sub("hub"), kCounty);
+  ASSERT_TRUE(cells.ok()) << cells.status();
+  Completeness completeness(kCounty, (*cells)->store(), (*cells)->cells(),
+                            (*cells)->activity(), (*cells)->arrivals(),
+                            nullptr);
+  absl::StatusOr<std::string> csv = completeness.Render("2025-06", "", "csv");
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  // Reported, but when it arrived is unknown: not counted on time.
+  EXPECT_EQ(*csv, std::string(kHeader) +
+                      "2025-06,county,640522,,1,1,0,100.00,0.00,,\n"
+                      "2025-06,township,640522100,,1,1,0,100.00,0.00,,\n"
+                      "2025-06,village,640522100201,,1,1,0,100.00,0.00,,\n");
 }
 
 TEST_F(CompletenessTest, ActivityOfAnotherTownshipsVillageIsRefused) {
