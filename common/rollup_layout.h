@@ -9,8 +9,7 @@
 //    activity_key   := village_id '|' activity '|' activity_period
 //    activity_value := cell_value
 //    activity    := "last_record_at" | "last_sync_at"
-//    activity_period := period_key of a day (last_record_at) | ""
-//    (last_sync_at)
+//    activity_period := day period_key (last_record_at) | "" (last_sync_at)
 //
 // village_id is the 12-digit code (common/org_code.h), indicator a code of
 // common/catalogue.h, period_key a calendar period key (common/period.h) and

@@ -85,7 +85,8 @@ Contribution Evaluate(const std::vector<Followup>& followups,
 }
 
 // The latest occurred_at of `village`'s counted records on `day`, as `wb` over
-// the store has them; 0 when there is none.
+// the store has them; 0 when there is none. One seek: the last key before the
+// next day's first.
 absl::StatusOr<int64_t> LatestCountedAt(Store* store,
                                         rocksdb::WriteBatchWithIndex* wb,
                                         absl::string_view village,
@@ -96,20 +97,18 @@ absl::StatusOr<int64_t> LatestCountedAt(Store* store,
   const int64_t end = first + 86400;
   std::unique_ptr<rocksdb::Iterator> it(wb->NewIteratorWithBase(
       occurred, store->db()->NewIterator(rocksdb::ReadOptions(), occurred)));
-  int64_t latest = 0;
-  for (it->Seek(township_layout::OccurredSeekKey(village, first)); it->Valid();
-       it->Next()) {
-    int64_t at = 0;
-    if (!township_layout::DecodeOccurredKey(
-            absl::string_view(it->key().data(), it->key().size()), village,
-            &at) ||
-        at >= end) {
-      break;
-    }
-    latest = at;
+  // No key equals the target: every key has a record id after the time.
+  it->SeekForPrev(township_layout::OccurredSeekKey(village, end));
+  int64_t at = 0;
+  if (it->Valid() &&
+      township_layout::DecodeOccurredKey(
+          absl::string_view(it->key().data(), it->key().size()), village,
+          &at) &&
+      at >= first) {
+    return at;
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the occurred index"));
-  return latest;
+  return 0;
 }
 
 }  // namespace

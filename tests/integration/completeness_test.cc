@@ -22,7 +22,6 @@
 namespace sanji::test_support {
 namespace {
 
-constexpr char kCounty[] = "640522";
 constexpr char kTownship[] = "640522100";
 constexpr char kOnTime[] = "640522100201";
 constexpr char kOffline[] = "640522100202";
@@ -66,8 +65,7 @@ class CompletenessTest : public ::testing::Test {
 
   // (Re)starts the hub with its receipt clock fixed at `now`.
   void StartHub(const std::string& now) {
-    county_->set_extra_flags(kCounty,
-                             {"--orgs=" + orgs_, "--now_for_tests=" + now});
+    county_->set_hub_flags({"--orgs=" + orgs_, "--now_for_tests=" + now});
     absl::Status s = county_->StartHub();
     ASSERT_TRUE(s.ok()) << s;
   }

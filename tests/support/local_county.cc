@@ -117,8 +117,7 @@ absl::Status LocalCounty::StartHub() {
   std::vector<std::string> args = {"serve", "--county_id=" + county_id_,
                                    "--data_dir=" + data_dir(county_id_),
                                    "--listen=" + hub_addr(), "--insecure"};
-  if (auto it = extra_flags_.find(county_id_); it != extra_flags_.end())
-    args.insert(args.end(), it->second.begin(), it->second.end());
+  args.insert(args.end(), hub_flags_.begin(), hub_flags_.end());
   absl::Status s =
       hub_.Start(BinaryPath("county_hub"), args, dir_ + "/hub.log");
   if (!s.ok()) return s;

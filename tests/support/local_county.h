@@ -72,10 +72,13 @@ class LocalCounty {
   // Set before its start, e.g. to put it on a file system of its own.
   std::string data_dir(const std::string& org_id) const;
   void set_data_dir(const std::string& org_id, std::string path);
-  // Flags added to a township's, village's or (by the county's code) the
-  // hub's `serve` command line.
+  // Flags added to a township's or village's `serve` command line.
   void set_extra_flags(const std::string& org_id,
                        std::vector<std::string> flags);
+  // Flags added to the hub's `serve` command line.
+  void set_hub_flags(std::vector<std::string> flags) {
+    hub_flags_ = std::move(flags);
+  }
 
   // `village_agent import` of `files` into the village's agent.
   CommandResult Import(const std::string& village_id,
@@ -102,6 +105,7 @@ class LocalCounty {
   std::map<std::string, int> ports_;  // township or village id -> its port
   std::map<std::string, std::string> data_dirs_;  // overrides, by org id
   std::map<std::string, std::vector<std::string>> extra_flags_;
+  std::vector<std::string> hub_flags_;
   ChildProcess hub_;
   std::map<std::string, std::unique_ptr<ChildProcess>> townships_;
   std::map<std::string, std::unique_ptr<ChildProcess>> agents_;
