@@ -1000,16 +1000,23 @@ AggregatorOptions ClockedOptions() {
 
 TEST_F(AggregatorTest, ActivityHasEachDaysLatestCountedRecordAndTheLastSync) {
   Open(ClockedOptions());
-  Send("v1", {Outpatient("op1", At(2025, 3, 14, 9), "p1", 100),
+  // v0 sorts before v1, and v1 has a record the day before: neither is a
+  // record of v1's 14th once that day has none.
+  Send("v0", {Outpatient("x1", At(2025, 3, 14, 23), "p9", 100)});
+  Send("v1", {Outpatient("op0", At(2025, 3, 13, 23, 59, 59), "p1", 100),
+              Outpatient("op1", At(2025, 3, 14, 9), "p1", 100),
               Outpatient("op2", At(2025, 3, 14, 15, 30), "p2", 100),
               HtOn("h1", At(2025, 3, 15, 10), "p1")});
   EXPECT_EQ(
       ChangedActivity(aggregator_.get()),
       (std::map<CellId, int64_t>{
+          {{"v0", "last_record_at", "2025-03-14"}, At(2025, 3, 14, 23)},
+          {{"v0", "last_sync_at", ""}, At(2025, 3, 20, 8)},
+          {{"v1", "last_record_at", "2025-03-13"}, At(2025, 3, 13, 23, 59, 59)},
           {{"v1", "last_record_at", "2025-03-14"}, At(2025, 3, 14, 15, 30)},
           {{"v1", "last_record_at", "2025-03-15"}, At(2025, 3, 15, 10)},
           {{"v1", "last_sync_at", ""}, At(2025, 3, 20, 8)}}));
-  EXPECT_EQ(Status().activity_pending(), 3u);
+  EXPECT_EQ(Status().activity_pending(), 6u);
   std::vector<Cell> sent;
   ASSERT_TRUE(aggregator_->ReadChangedActivity(1000, &sent).ok());
   ASSERT_TRUE(aggregator_->MarkActivityForwarded(sent).ok());
