@@ -6,10 +6,16 @@
 //    cell_key    := village_id '|' indicator '|' period_key
 //    cell_value  := fixed64be(value, two's complement) fixed64be(version)
 //    record_key  := village_id '|' record_id
+//    activity_key   := village_id '|' activity '|' activity_period
+//    activity_value := cell_value
+//    activity    := "last_record_at" | "last_sync_at"
+//    activity_period := day period_key (last_record_at) | "" (last_sync_at)
 //
 // village_id is the 12-digit code (common/org_code.h), indicator a code of
 // common/catalogue.h, period_key a calendar period key (common/period.h) and
-// record_id a record id of spec/records.md; none of them can hold '|'. One
+// record_id a record id of spec/records.md; none of them can hold '|'. An
+// activity value is what proto/rollup_sync.proto's "activity" carries: a time
+// in local civil seconds (common/period.h) and its version. One
 // village's cells, and one indicator's days in date order, are contiguous
 // ranges: the county's reports read them with one seek per group. A
 // record_key names one record of one village, and the alert made from it.
@@ -22,6 +28,10 @@
 #include "absl/strings/string_view.h"
 
 namespace sanji {
+
+// The activity codes (proto/rollup_sync.proto "activity").
+inline constexpr char kLastRecordAt[] = "last_record_at";
+inline constexpr char kLastSyncAt[] = "last_sync_at";
 
 // The parts of a cell key; views into the key decoded.
 struct CellKeyParts {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/catalogue.h"
+#include "common/key_codec.h"
 #include "common/org_code.h"
 #include "common/period.h"
 #include "common/rollup_layout.h"
@@ -45,6 +46,39 @@ absl::Status ValidateCell(const Cell& cell, const std::string& township_id) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateActivity(const Cell& cell,
+                              const std::string& township_id) {
+  const std::string& v = cell.village_id();
+  if (!IsCodeWithin(v, OrgLevel::kVillage, township_id)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("activity for village '", v,
+                     "' does not belong to township ", township_id));
+  }
+  if (cell.indicator() == kLastRecordAt) {
+    absl::StatusOr<Period> period = ParsePeriod(cell.period());
+    if (!period.ok() || period->kind != PeriodKind::kDay ||
+        period->Key() != cell.period()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("last_record_at period '", cell.period(),
+                       "' is not a day key YYYY-MM-DD"));
+    }
+  } else if (cell.indicator() == kLastSyncAt) {
+    if (!cell.period().empty()) {
+      return absl::InvalidArgumentError(
+          "last_sync_at takes no period; it is the village's, not a day's");
+    }
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("activity '", cell.indicator(),
+                     "' is not one of last_record_at, last_sync_at"));
+  }
+  if (cell.version() == 0)
+    return absl::InvalidArgumentError("activity version 0 is not valid");
+  return absl::OkStatus();
+}
+
+int64_t NowLocalSeconds() { return LocalSeconds(NowLocal()); }
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CountyCellStore>> CountyCellStore::Open(
@@ -62,6 +96,7 @@ absl::StatusOr<std::unique_ptr<CountyCellStore>> CountyCellStore::Open(
   RETURN_IF_ERROR(FromRocks(it->status(), "counting cells"));
   std::unique_ptr<CountyCellStore> cells(
       new CountyCellStore(std::move(store), county_id));
+  cells->clock_ = NowLocalSeconds;
   {
     absl::MutexLock lock(&cells->mu_);
     cells->cell_count_ = count;
@@ -73,6 +108,8 @@ absl::Status CountyCellStore::ValidateBatch(const std::string& township_id,
                                             const CellBatch& batch) {
   for (const Cell& cell : batch.cells())
     RETURN_IF_ERROR(ValidateCell(cell, township_id));
+  for (const Cell& cell : batch.activity())
+    RETURN_IF_ERROR(ValidateActivity(cell, township_id));
   return absl::OkStatus();
 }
 
@@ -83,9 +120,36 @@ absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
   rocksdb::WriteBatch write;
   uint64_t max_version = 0;
   uint64_t added = 0;  // cells the county did not have
+  // Days whose cells this batch changes, stamped with one receipt time.
+  std::set<std::string> arrived;
+  RETURN_IF_ERROR(StageNewer(batch.cells(), cells(), &write, &max_version,
+                             &added, &arrived));
+  uint64_t ignored = 0;
+  RETURN_IF_ERROR(StageNewer(batch.activity(), activity(), &write, &max_version,
+                             &ignored, nullptr));
+  if (!arrived.empty()) {
+    const std::string now = EncodeFixed64BE(static_cast<uint64_t>(clock_()));
+    for (const std::string& key : arrived) {
+      write.Put(store_->Family(hub_layout::kArrivals), key, now);
+    }
+  }
+  RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));
+  cell_count_ += added;
+  TownshipProgress& p = progress_[township_id];
+  p.set_township_id(township_id);
+  p.set_cells(p.cells() + batch.cells_size());
+  p.set_max_version(std::max(p.max_version(), max_version));
+  p.set_last_batch_unix_ms(absl::ToUnixMillis(absl::Now()));
+  return absl::OkStatus();
+}
+
+absl::Status CountyCellStore::StageNewer(
+    const google::protobuf::RepeatedPtrField<Cell>& cells,
+    rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* write,
+    uint64_t* max_version, uint64_t* added, std::set<std::string>* arrived) {
   std::set<std::string> fresh;
   std::map<std::string, uint64_t> written;  // key -> version put in `write`
-  for (const Cell& cell : batch.cells()) {
+  for (const Cell& cell : cells) {
     std::string key =
         EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
     // A batch may carry one cell twice: the store does not see this batch's
@@ -95,25 +159,23 @@ absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
       continue;
     }
     ASSIGN_OR_RETURN(std::optional<std::string> current,
-                     store_->Get(cells(), key));
+                     store_->Get(family, key));
     CellValue stored;
     if (current.has_value() && DecodeCellValue(*current, &stored) &&
         stored.version >= cell.version()) {
       continue;  // already have this or a newer value
     }
-    if (!current.has_value() && fresh.insert(key).second) ++added;
-    write.Put(cells(), key,
-              EncodeCellValue(CellValue{cell.value(), cell.version()}));
+    if (!current.has_value() && fresh.insert(key).second) ++*added;
+    // Only a changed value is data arriving: a day's cells are day keys.
+    if (arrived != nullptr && stored.value != cell.value() &&
+        cell.period().size() == 10) {
+      arrived->insert(hub_layout::ArrivalKey(cell.village_id(), cell.period()));
+    }
+    write->Put(family, key,
+               EncodeCellValue(CellValue{cell.value(), cell.version()}));
     written[key] = cell.version();
-    max_version = std::max(max_version, cell.version());
+    *max_version = std::max(*max_version, cell.version());
   }
-  RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));
-  cell_count_ += added;
-  TownshipProgress& p = progress_[township_id];
-  p.set_township_id(township_id);
-  p.set_cells(p.cells() + batch.cells_size());
-  p.set_max_version(std::max(p.max_version(), max_version));
-  p.set_last_batch_unix_ms(absl::ToUnixMillis(absl::Now()));
   return absl::OkStatus();
 }
 

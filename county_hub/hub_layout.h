@@ -8,24 +8,42 @@
 //    family "cells":
 //      cell_key    -> cell_value    every township's rollup cells, the value
 //                                   of the highest version received
+//    family "activity":
+//      activity_key -> activity_value  the townships' activity
+//                                   (proto/rollup_sync.proto), the value of
+//                                   the highest version received
+//    family "arrivals":
+//      arrival_key -> fixed64be(t)  t: local civil seconds (common/period.h)
+//                                   when the county last stored a change of
+//                                   the village's cells of that day
 //    family "alerts":
 //      record_key  -> AlertEntry    proto/rollup_sync.proto: the township's
 //                                   alert, its county id, receipt, review and
 //                                   change number
 //
-// cell_key, cell_value and record_key are common/rollup_layout.h's, the same
-// as in the township's store.
+//    arrival_key := village_id '|' day_key      day_key "YYYY-MM-DD"
+//
+// cell_key, cell_value, record_key, activity_key and activity_value are
+// common/rollup_layout.h's, the same as in the township's store. Cells,
+// activity and arrivals of one batch are written in one synced WriteBatch.
+// The activity and arrivals families came after format 1's first stores,
+// which open with them empty (their cells have no receipt times).
 #ifndef SANJI_COUNTY_HUB_HUB_LAYOUT_H_
 #define SANJI_COUNTY_HUB_HUB_LAYOUT_H_
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "common/storage.h"
 
 namespace sanji::hub_layout {
 
 inline constexpr char kCells[] = "cells";
 inline constexpr char kAlerts[] = "alerts";
+inline constexpr char kActivity[] = "activity";
+inline constexpr char kArrivals[] = "arrivals";
+
+std::string ArrivalKey(absl::string_view village_id, absl::string_view day);
 
 // The store options of a county's store (format, families, owner).
 StoreOptions Options(const std::string& county_id);

@@ -79,6 +79,38 @@ grpc::Status HubService::Report(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status HubService::Completeness(grpc::ServerContext* context,
+                                      const CompletenessRequest* request,
+                                      ReportResponse* response) {
+  absl::Status allowed = CallerOf(*context, self_).May(Call::kCompleteness);
+  if (!allowed.ok()) return ToGrpc(allowed);
+  if (completeness_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this hub serves no completeness report");
+  }
+  absl::StatusOr<std::string> content = completeness_->Render(
+      request->period(), request->org(), request->format());
+  if (!content.ok()) return ToGrpc(content.status());
+  response->set_content(std::move(*content));
+  return grpc::Status::OK;
+}
+
+grpc::Status HubService::Summary(grpc::ServerContext* context,
+                                 const SummaryRequest* request,
+                                 ReportResponse* response) {
+  absl::Status allowed = CallerOf(*context, self_).May(Call::kSummary);
+  if (!allowed.ok()) return ToGrpc(allowed);
+  if (summary_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this hub serves no work-summary draft");
+  }
+  absl::StatusOr<std::string> content =
+      summary_->Render(request->period(), request->org());
+  if (!content.ok()) return ToGrpc(content.status());
+  response->set_content(std::move(*content));
+  return grpc::Status::OK;
+}
+
 grpc::Status HubService::Status(grpc::ServerContext* context,
                                 const HubStatusRequest*, HubStatus* response) {
   absl::Status allowed = CallerOf(*context, self_).May(Call::kStatus);

@@ -23,9 +23,11 @@
 #include "county_hub/alert_book.h"
 #include "county_hub/alert_format.h"
 #include "county_hub/cell_store.h"
+#include "county_hub/completeness.h"
 #include "county_hub/hub_service.h"
 #include "county_hub/org_directory.h"
 #include "county_hub/report_engine.h"
+#include "county_hub/work_summary.h"
 
 ABSL_FLAG(std::string, county_id, "", "6-digit county code (serve).");
 ABSL_FLAG(std::string, data_dir, "",
@@ -60,6 +62,12 @@ ABSL_FLAG(bool, follow, false,
 ABSL_FLAG(uint64_t, id, 0, "Alert id to mark reviewed (alerts review).");
 ABSL_FLAG(std::string, by, "",
           "Who reviewed the alert, recorded with the time (alerts review).");
+// The hub stamps the data it stores with its receipt time, which decides
+// whether a village's data was on time; tests must make data arrive days late
+// without waiting days, so they fix the clock with this.
+ABSL_FLAG(std::string, now_for_tests, "",
+          "Tests only: the hub's clock for receipt times, fixed at this local "
+          "time YYYY-MM-DDTHH:MM:SS (serve).");
 ABSL_FLAG(std::string, out, "",
           "Write the report to this file instead of stdout (report).");
 
@@ -76,6 +84,8 @@ constexpr char kUsage[] = R"(county_hub: the county health bureau's Sanji hub.
       md: Markdown tables; xlsx: an Excel workbook (binary: give --out=FILE.xlsx);
       dhis2: DHIS2 dataValueSets JSON; adx: IHE ADX XML; fhir: a FHIR R4 Bundle of
       MeasureReports. dhis2, adx and fhir take calendar periods only.
+  county_hub completeness --hub=HOST:PORT --period=P [--org=ID] [--format=csv|json]
+  county_hub summary --hub=HOST:PORT --period=P [--org=ID] [--out=FILE]
   county_hub status --hub=HOST:PORT [--format=text|json]
   county_hub alerts --hub=HOST:PORT [--since=TIME] [--follow] [--format=text|json]
   county_hub alerts review --hub=HOST:PORT --id=ID --by=NAME
@@ -84,6 +94,18 @@ The client commands take --tls_cert/--tls_key/--tls_ca (an operator's
 certificate, deploy/pki.sh) to reach a hub that serves TLS.
 
 Exit status: 0 success, 1 failure at run time, 2 bad usage.)";
+
+// --now_for_tests (see its definition).
+void SetTestClock(CountyCellStore* cells) {
+  const std::string now = absl::GetFlag(FLAGS_now_for_tests);
+  if (now.empty()) return;
+  int64_t fixed = 0;
+  if (!ParseLocalSeconds(now, &fixed)) {
+    ExitUsage(absl::StrCat("--now_for_tests=", now,
+                           " is not a time; use YYYY-MM-DDTHH:MM:SS"));
+  }
+  cells->SetClockForTests([fixed] { return fixed; });
+}
 
 int Serve() {
   SetPrivateFileModes();
@@ -106,11 +128,15 @@ int Serve() {
   }
   auto cells = CountyCellStore::Open(absl::GetFlag(FLAGS_data_dir), county);
   if (!cells.ok()) ExitFailure(cells.status().message());
+  SetTestClock(cells->get());
   auto alerts = CountyAlertBook::Open((*cells)->mutable_store());
   if (!alerts.ok()) ExitFailure(alerts.status().message());
   ReportEngine reports(county, (*cells)->store(), (*cells)->cells(), &orgs);
+  Completeness completeness(county, (*cells)->store(), (*cells)->cells(),
+                            (*cells)->activity(), (*cells)->arrivals(), &orgs);
+  WorkSummary summary(county, &reports, &completeness, &orgs);
   HubService service(county, cells->get(), alerts->get(), &reports, &orgs,
-                     security.self());
+                     &completeness, &summary, security.self());
   std::unique_ptr<grpc::Server> server =
       StartServerOrExit(absl::GetFlag(FLAGS_listen), security, {&service});
   std::fprintf(stderr, "county_hub: county %s listening on %s\n",
@@ -174,6 +200,52 @@ int Report() {
     ExitUsage(s.error_message());
   if (!s.ok()) ExitFailure(absl::StrCat("report failed: ", s.error_message()));
   WriteReport(response.content());
+  return 0;
+}
+
+int CompletenessCommand() {
+  RequireFlag("period", absl::GetFlag(FLAGS_period));
+  CompletenessRequest request;
+  request.set_period(absl::GetFlag(FLAGS_period));
+  request.set_org(absl::GetFlag(FLAGS_org));
+  request.set_format(absl::GetFlag(FLAGS_format));
+  auto stub = ConnectHub();
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
+  ReportResponse response;
+  grpc::Status s = stub->Completeness(&context, request, &response);
+  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
+    ExitUsage(s.error_message());
+  if (!s.ok()) {
+    ExitFailure(absl::StrCat("completeness failed: ", s.error_message()));
+  }
+  std::fwrite(response.content().data(), 1, response.content().size(), stdout);
+  return 0;
+}
+
+int SummaryCommand() {
+  RequireFlag("period", absl::GetFlag(FLAGS_period));
+  SummaryRequest request;
+  request.set_period(absl::GetFlag(FLAGS_period));
+  request.set_org(absl::GetFlag(FLAGS_org));
+  auto stub = ConnectHub();
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
+  ReportResponse response;
+  grpc::Status s = stub->Summary(&context, request, &response);
+  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
+    ExitUsage(s.error_message());
+  if (!s.ok()) ExitFailure(absl::StrCat("summary failed: ", s.error_message()));
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) {
+    std::fwrite(response.content().data(), 1, response.content().size(),
+                stdout);
+    return 0;
+  }
+  std::ofstream file(out, std::ios::binary | std::ios::trunc);
+  file << response.content();
+  file.close();
+  if (!file) ExitFailure(absl::StrCat("cannot write ", out));
   return 0;
 }
 
@@ -311,10 +383,13 @@ int Alerts(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   sanji::BlockShutdownSignals();
   sanji::CommandLine cl = sanji::ParseCommandLineOrExit(
-      argc, argv, sanji::kUsage, {"serve", "report", "status", "alerts"});
+      argc, argv, sanji::kUsage,
+      {"serve", "report", "completeness", "summary", "status", "alerts"});
   if (cl.subcommand == "alerts") return sanji::Alerts(cl.args);
   if (!cl.args.empty()) sanji::ExitUsage("unexpected positional arguments");
   if (cl.subcommand == "serve") return sanji::Serve();
   if (cl.subcommand == "report") return sanji::Report();
+  if (cl.subcommand == "completeness") return sanji::CompletenessCommand();
+  if (cl.subcommand == "summary") return sanji::SummaryCommand();
   return sanji::Status();
 }

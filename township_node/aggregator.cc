@@ -84,6 +84,33 @@ Contribution Evaluate(const std::vector<Followup>& followups,
   return c;
 }
 
+// The latest occurred_at of `village`'s counted records on `day`, as `wb` over
+// the store has them; 0 when there is none. One seek: the last key before the
+// next day's first.
+absl::StatusOr<int64_t> LatestCountedAt(Store* store,
+                                        rocksdb::WriteBatchWithIndex* wb,
+                                        absl::string_view village,
+                                        absl::CivilDay day) {
+  rocksdb::ColumnFamilyHandle* occurred =
+      store->Family(township_layout::kOccurred);
+  const int64_t first = int64_t{DaysSinceEpoch(day)} * 86400;
+  const int64_t end = first + 86400;
+  std::unique_ptr<rocksdb::Iterator> it(wb->NewIteratorWithBase(
+      occurred, store->db()->NewIterator(rocksdb::ReadOptions(), occurred)));
+  // No key equals the target: every key has a record id after the time.
+  it->SeekForPrev(township_layout::OccurredSeekKey(village, end));
+  int64_t at = 0;
+  if (it->Valid() &&
+      township_layout::DecodeOccurredKey(
+          absl::string_view(it->key().data(), it->key().size()), village,
+          &at) &&
+      at >= first) {
+    return at;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the occurred index"));
+  return 0;
+}
+
 }  // namespace
 
 // Applies one batch: reads through the pending WriteBatch so later records see
@@ -96,6 +123,7 @@ class TownshipAggregator::BatchApplier {
         village_(village),
         records_(store->Family(kRecords)),
         patients_(store->Family(kPatients)),
+        occurred_(store->Family(township_layout::kOccurred)),
         batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
 
   // Applies one record; counts its outcome in `counters`.
@@ -129,6 +157,10 @@ class TownshipAggregator::BatchApplier {
       }
       batch_.Put(records_, key,
                  EncodeStoredRecord(/*voided=*/true, view.record_bytes));
+      batch_.Delete(occurred_, township_layout::OccurredKey(
+                                   village_, original.occurred_at(),
+                                   original.record_id()));
+      touched_days_.insert(DayOfLocalSeconds(original.occurred_at()));
       ++(*counters)[kApplied];
       if (ReportedDisease(original) != nullptr) {
         alert_changes_.push_back({original, /*withdrawn=*/true});
@@ -145,6 +177,11 @@ class TownshipAggregator::BatchApplier {
       return absl::OkStatus();
     }
     batch_.Put(records_, key, EncodeStoredRecord(/*voided=*/false, content));
+    batch_.Put(occurred_,
+               township_layout::OccurredKey(village_, record.occurred_at(),
+                                            record.record_id()),
+               "");
+    touched_days_.insert(DayOfLocalSeconds(record.occurred_at()));
     ++(*counters)[kApplied];
     if (ReportedDisease(record) != nullptr) {
       alert_changes_.push_back({record, /*withdrawn=*/false});
@@ -156,6 +193,8 @@ class TownshipAggregator::BatchApplier {
   const absl::flat_hash_map<std::string, int64_t>& cell_deltas() const {
     return deltas_;
   }
+  // The days whose counted records changed (for their last_record_at).
+  const std::set<absl::CivilDay>& touched_days() const { return touched_days_; }
   // Notifiable-disease records applied (withdrawn = voided), in order.
   const std::vector<std::pair<Record, bool>>& alert_changes() const {
     return alert_changes_;
@@ -245,8 +284,10 @@ class TownshipAggregator::BatchApplier {
   const std::string& village_;
   rocksdb::ColumnFamilyHandle* records_;
   rocksdb::ColumnFamilyHandle* patients_;
+  rocksdb::ColumnFamilyHandle* occurred_;
   rocksdb::WriteBatchWithIndex batch_;
   absl::flat_hash_map<std::string, int64_t> deltas_;
+  std::set<absl::CivilDay> touched_days_;
   std::vector<std::pair<Record, bool>> alert_changes_;
 };
 
@@ -285,12 +326,19 @@ absl::Status TownshipAggregator::Load() {
     }
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "loading township state"));
+  RETURN_IF_ERROR(IndexOldRecords());
   std::unique_ptr<rocksdb::Iterator> changed =
       store_->NewIterator(store_->Family(kChanged));
   cells_pending_ = 0;
   for (changed->SeekToFirst(); changed->Valid(); changed->Next())
     ++cells_pending_;
   RETURN_IF_ERROR(FromRocks(changed->status(), "counting changed cells"));
+  std::unique_ptr<rocksdb::Iterator> activity =
+      store_->NewIterator(store_->Family(township_layout::kActivityChanged));
+  activity_pending_ = 0;
+  for (activity->SeekToFirst(); activity->Valid(); activity->Next())
+    ++activity_pending_;
+  RETURN_IF_ERROR(FromRocks(activity->status(), "counting changed activity"));
   std::unique_ptr<rocksdb::Iterator> alerts =
       store_->NewIterator(store_->Family(kAlertsChanged));
   alerts_pending_ = 0;
@@ -378,6 +426,10 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
       ++newly_pending;
     }
   }
+  uint64_t new_activity = 0;
+  RETURN_IF_ERROR(StageActivity(wb, village_id, applier.touched_days(),
+                                LocalSeconds(options_.clock()), version,
+                                &new_activity));
   uint64_t new_alerts = 0;
   for (const auto& [record, withdrawn] : applier.alert_changes()) {
     RETURN_IF_ERROR(StageAlert(wb, village_id, record, withdrawn,
@@ -398,8 +450,97 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
   watermarks_[{village_id, epoch}] = new_watermark;
   counters_ = std::move(counters);
   cells_pending_ += newly_pending;
+  activity_pending_ += new_activity;
   alerts_pending_ += new_alerts;
   return new_watermark;
+}
+
+absl::Status TownshipAggregator::IndexOldRecords() {
+  rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
+  ASSIGN_OR_RETURN(std::optional<std::string> indexed,
+                   store_->Get(meta, township_layout::kOccurredIndexKey));
+  if (indexed.has_value()) return absl::OkStatus();
+  // One write for the whole store: a crash redoes it all at the next open.
+  rocksdb::WriteBatchWithIndex wb(rocksdb::BytewiseComparator(), 0,
+                                  /*overwrite_key=*/true);
+  rocksdb::ColumnFamilyHandle* occurred =
+      store_->Family(township_layout::kOccurred);
+  std::map<std::string, std::set<absl::CivilDay>> days;
+  std::unique_ptr<rocksdb::Iterator> it =
+      store_->NewIterator(store_->Family(kRecords));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    StoredRecordView view;
+    Record record;
+    size_t bar = key.find('|');
+    if (bar == absl::string_view::npos ||
+        !ParseStoredRecord(
+            absl::string_view(it->value().data(), it->value().size()), &view,
+            &record)) {
+      return absl::DataLossError(absl::StrCat("unreadable record ", key));
+    }
+    if (view.voided) continue;
+    std::string village(key.substr(0, bar));
+    wb.Put(occurred,
+           township_layout::OccurredKey(village, record.occurred_at(),
+                                        record.record_id()),
+           "");
+    days[village].insert(DayOfLocalSeconds(record.occurred_at()));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "indexing township records"));
+  const uint64_t version = version_ + 1;
+  uint64_t pending = 0;  // counted by Load from the marks
+  for (const auto& [village, village_days] : days) {
+    RETURN_IF_ERROR(StageActivity(&wb, village, village_days,
+                                  /*synced_at=*/0, version, &pending));
+  }
+  if (!days.empty()) wb.Put(meta, kVersionKey, EncodeFixed64BE(version));
+  wb.Put(meta, township_layout::kOccurredIndexKey, "1");
+  RETURN_IF_ERROR(store_->Write(wb.GetWriteBatch(), /*sync=*/true));
+  if (!days.empty()) version_ = version;
+  return absl::OkStatus();
+}
+
+absl::Status TownshipAggregator::StageActivity(
+    rocksdb::WriteBatchWithIndex* wb, const std::string& village_id,
+    const std::set<absl::CivilDay>& days, int64_t synced_at, uint64_t version,
+    uint64_t* newly_pending) {
+  for (absl::CivilDay day : days) {
+    ASSIGN_OR_RETURN(int64_t latest,
+                     LatestCountedAt(store_.get(), wb, village_id, day));
+    RETURN_IF_ERROR(StageActivityCell(
+        wb, EncodeCellKey(village_id, kLastRecordAt, FormatDay(day)), latest,
+        version, newly_pending));
+  }
+  if (synced_at <= 0) return absl::OkStatus();
+  return StageActivityCell(wb, EncodeCellKey(village_id, kLastSyncAt, ""),
+                           synced_at, version, newly_pending);
+}
+
+absl::Status TownshipAggregator::StageActivityCell(
+    rocksdb::WriteBatchWithIndex* wb, const std::string& key, int64_t value,
+    uint64_t version, uint64_t* newly_pending) {
+  rocksdb::ColumnFamilyHandle* activity =
+      store_->Family(township_layout::kActivity);
+  rocksdb::ColumnFamilyHandle* changed =
+      store_->Family(township_layout::kActivityChanged);
+  ASSIGN_OR_RETURN(std::optional<std::string> current,
+                   store_->Get(activity, key));
+  CellValue stored;
+  if (current.has_value() && !DecodeCellValue(*current, &stored)) {
+    return absl::DataLossError(absl::StrCat("unreadable activity ", key));
+  }
+  // Unchanged (or never set and still nothing): nothing to tell the county.
+  if (current.has_value() ? stored.value == value : value == 0) {
+    return absl::OkStatus();
+  }
+  wb->Put(activity, key, EncodeCellValue(CellValue{value, version}));
+  ASSIGN_OR_RETURN(std::optional<std::string> mark, store_->Get(changed, key));
+  if (!mark.has_value()) {
+    wb->Put(changed, key, "");
+    ++*newly_pending;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status TownshipAggregator::StageAlert(rocksdb::WriteBatchWithIndex* wb,
@@ -516,12 +657,28 @@ absl::Status TownshipAggregator::MarkAlertsForwarded(
 absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
                                                   std::vector<Cell>* out) {
   absl::MutexLock lock(&mu_);
-  rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
-  std::unique_ptr<rocksdb::Iterator> it =
-      store_->NewIterator(store_->Family(kChanged));
+  return ReadMarked(store_->Family(kCells), store_->Family(kChanged), max_cells,
+                    &forward_cursor_, out);
+}
+
+absl::Status TownshipAggregator::ReadChangedActivity(size_t max_activity,
+                                                     std::vector<Cell>* out) {
+  absl::MutexLock lock(&mu_);
+  if (activity_pending_ == 0) return absl::OkStatus();
+  return ReadMarked(store_->Family(township_layout::kActivity),
+                    store_->Family(township_layout::kActivityChanged),
+                    max_activity, &activity_cursor_, out);
+}
+
+absl::Status TownshipAggregator::ReadMarked(rocksdb::ColumnFamilyHandle* values,
+                                            rocksdb::ColumnFamilyHandle* marks,
+                                            size_t max_cells,
+                                            std::string* cursor,
+                                            std::vector<Cell>* out) {
+  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(marks);
   // Resume after the last cell handed out, then wrap around, so a cell that
   // keeps changing cannot starve the others.
-  std::string start = forward_cursor_;
+  const std::string start = *cursor;
   for (int pass = 0; pass < 2 && out->size() < max_cells; ++pass) {
     if (pass == 0) {
       it->Seek(start);
@@ -533,7 +690,7 @@ absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
       if (pass == 1 && it->key().compare(start) >= 0) break;
       std::string key = it->key().ToString();
       ASSIGN_OR_RETURN(std::optional<std::string> current,
-                       store_->Get(cells, key));
+                       store_->Get(values, key));
       CellKeyParts parts;
       CellValue value;
       if (!current.has_value() || !DecodeCellKey(key, &parts) ||
@@ -548,7 +705,7 @@ absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
       cell.set_value(value.value);
       cell.set_version(value.version);
       out->push_back(std::move(cell));
-      forward_cursor_ = key + '\0';
+      *cursor = key + '\0';
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "scanning changed cells"));
   }
@@ -558,20 +715,34 @@ absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
 absl::Status TownshipAggregator::MarkForwarded(
     const std::vector<Cell>& forwarded) {
   absl::MutexLock lock(&mu_);
-  rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
+  return ClearForwarded(store_->Family(kCells), store_->Family(kChanged),
+                        forwarded, &cells_pending_);
+}
+
+absl::Status TownshipAggregator::MarkActivityForwarded(
+    const std::vector<Cell>& forwarded) {
+  absl::MutexLock lock(&mu_);
+  return ClearForwarded(store_->Family(township_layout::kActivity),
+                        store_->Family(township_layout::kActivityChanged),
+                        forwarded, &activity_pending_);
+}
+
+absl::Status TownshipAggregator::ClearForwarded(
+    rocksdb::ColumnFamilyHandle* values, rocksdb::ColumnFamilyHandle* marks,
+    const std::vector<Cell>& forwarded, uint64_t* pending) {
   std::vector<std::string> unchanged;
   for (const Cell& cell : forwarded) {
     std::string key =
         EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
     ASSIGN_OR_RETURN(std::optional<std::string> current,
-                     store_->Get(cells, key));
+                     store_->Get(values, key));
     CellValue value;
     if (current.has_value() && DecodeCellValue(*current, &value) &&
         value.version == cell.version()) {
       unchanged.push_back(std::move(key));
     }
   }
-  return ClearMarks(store_->Family(kChanged), unchanged, &cells_pending_);
+  return ClearMarks(marks, unchanged, pending);
 }
 
 absl::Status TownshipAggregator::ClearMarks(
@@ -598,7 +769,7 @@ absl::Status TownshipAggregator::ClearMarks(
 void TownshipAggregator::WaitForChanges(absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
   auto pending = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return cells_pending_ > 0 || alerts_pending_ > 0;
+    return cells_pending_ > 0 || activity_pending_ > 0 || alerts_pending_ > 0;
   };
   mu_.AwaitWithTimeout(absl::Condition(&pending), timeout);
 }
@@ -627,6 +798,7 @@ void TownshipAggregator::FillStatus(TownshipStatus* status) const {
   status->set_records_conflicting(counter(kConflicts));
   status->set_records_refused(counter(kRefused));
   status->set_cells_pending(cells_pending_);
+  status->set_activity_pending(activity_pending_);
   status->set_alerts_pending(alerts_pending_);
   status->set_db_bytes(store_->ApproximateBytes());
 }

@@ -16,6 +16,11 @@
 // batch's version (a per-township counter), so the county can apply cells
 // idempotently and in any order.
 //
+// For the county's completeness report it also keeps, as activity marked and
+// forwarded like cells (township_layout.h), each village's last sync
+// time and the latest counted occurred_at of each of its days, from an index
+// of the counted records by time that voids update.
+//
 // Notifiable-disease reports also become alerts (common/alert_rules.h), keyed
 // by (village, record_id) and forwarded ahead of cells: urgent ones arrive
 // early on the village's fast lane (ApplyUrgent) and again in their batch; a
@@ -28,15 +33,19 @@
 #define SANJI_TOWNSHIP_NODE_AGGREGATOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/period.h"
 #include "common/storage.h"
 #include "proto/rollup_sync.pb.h"
 #include "proto/village_sync.pb.h"
@@ -50,6 +59,9 @@ struct AggregatorOptions {
                               << 20;  // data held; beyond it syncs are refused
   uint64_t min_free_disk_bytes = uint64_t{16} << 20;
   rocksdb::Env* env = nullptr;  // tests: simulated power loss
+  // The local time a village's sync is stamped with (its last_sync_at); a
+  // parameter so that tests can give exact times.
+  std::function<absl::CivilSecond()> clock = NowLocal;
 };
 
 class TownshipAggregator {
@@ -86,7 +98,11 @@ class TownshipAggregator {
   // The county has stored `cells`; clears their marks unless they changed again
   // since.
   absl::Status MarkForwarded(const std::vector<Cell>& cells);
-  // Waits until there may be changed cells or alerts to forward, or `timeout`.
+  // The same for the activity (proto/rollup_sync.proto) the county lacks.
+  absl::Status ReadChangedActivity(size_t max_activity, std::vector<Cell>* out);
+  absl::Status MarkActivityForwarded(const std::vector<Cell>& activity);
+  // Waits until there may be changed cells, activity or alerts to forward, or
+  // `timeout`.
   void WaitForChanges(absl::Duration timeout) const;
 
   void FillStatus(TownshipStatus* status) const;
@@ -98,6 +114,19 @@ class TownshipAggregator {
                      const AggregatorOptions& options);
   absl::Status Load();
   absl::Status CheckBudget() const;
+  // Up to `max_cells` entries of `values` marked in `marks`, resuming after
+  // *cursor and moving it.
+  absl::Status ReadMarked(rocksdb::ColumnFamilyHandle* values,
+                          rocksdb::ColumnFamilyHandle* marks, size_t max_cells,
+                          std::string* cursor, std::vector<Cell>* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Clears the marks of the `forwarded` entries of `values` whose version is
+  // still the one sent.
+  absl::Status ClearForwarded(rocksdb::ColumnFamilyHandle* values,
+                              rocksdb::ColumnFamilyHandle* marks,
+                              const std::vector<Cell>& forwarded,
+                              uint64_t* pending)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Deletes the marks of `keys` in `marks` that exist, lowering *pending by
   // the number deleted.
   absl::Status ClearMarks(rocksdb::ColumnFamilyHandle* marks,
@@ -105,6 +134,22 @@ class TownshipAggregator {
                           uint64_t* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the alert of `record` (withdrawn or not) into `wb` with `version`,
   // marking it for the county. With only_if_new, an existing alert is kept.
+  // Puts into `wb`, with `version` and the county's marks, the last_record_at
+  // of each of `village_id`'s `days` whose value changed and, when synced_at
+  // > 0, the village's last_sync_at (proto/rollup_sync.proto "activity").
+  absl::Status StageActivity(rocksdb::WriteBatchWithIndex* wb,
+                             const std::string& village_id,
+                             const std::set<absl::CivilDay>& days,
+                             int64_t synced_at, uint64_t version,
+                             uint64_t* newly_pending)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status StageActivityCell(rocksdb::WriteBatchWithIndex* wb,
+                                 const std::string& key, int64_t value,
+                                 uint64_t version, uint64_t* newly_pending)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fills the occurred family (and the activity cells) from the records of a
+  // store from before it existed; once, at open.
+  absl::Status IndexOldRecords() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status StageAlert(rocksdb::WriteBatchWithIndex* wb,
                           const std::string& village_id, const Record& record,
                           bool withdrawn, bool only_if_new, uint64_t version,
@@ -119,9 +164,11 @@ class TownshipAggregator {
       ABSL_GUARDED_BY(mu_);
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t cells_pending_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t activity_pending_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t alerts_pending_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, uint64_t> counters_ ABSL_GUARDED_BY(mu_);
   std::string forward_cursor_ ABSL_GUARDED_BY(mu_);
+  std::string activity_cursor_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sanji

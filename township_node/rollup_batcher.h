@@ -3,12 +3,13 @@
 // batches over the Push stream; the fuzzer (tests/fuzz/township_sync_fuzzer.cc)
 // hands them to the county's PushSession directly.
 //
-// Alerts go first: while any wait, a batch carries only alerts (urgent
-// first), so an alert waits behind at most the one cell batch in flight. A
-// batch's marks are cleared only when the county acknowledges it (cells and
-// alerts changed again since keep theirs). Batch ids count up from 1, as the
-// protocol (proto/rollup_sync.proto) has them per stream: one batcher per
-// stream.
+// Cells and activity (township_layout.h) go in the same batches, the latter
+// as CellBatch.activity. Alerts go first: while any wait, a batch carries only
+// alerts (urgent first), so an alert waits behind at most the one cell batch in
+// flight. A batch's marks are cleared only when the county acknowledges it
+// (cells and alerts changed again since keep theirs). Batch ids count up from
+// 1, as the protocol (proto/rollup_sync.proto) has them per stream: one batcher
+// per stream.
 //
 // Thread-safety: one thread. The aggregator is not owned.
 #ifndef SANJI_TOWNSHIP_NODE_ROLLUP_BATCHER_H_
@@ -28,6 +29,7 @@ class RollupBatcher {
  public:
   static constexpr size_t kCellsPerBatch = 2000;
   static constexpr size_t kAlertsPerBatch = 500;
+  static constexpr size_t kActivityPerBatch = 500;
 
   explicit RollupBatcher(TownshipAggregator* aggregator)
       : aggregator_(aggregator) {}
@@ -43,6 +45,7 @@ class RollupBatcher {
   uint64_t batch_id_ = 0;
   std::vector<Alert> alerts_;  // of the batch in flight
   std::vector<Cell> cells_;
+  std::vector<Cell> activity_;
 };
 
 }  // namespace sanji

@@ -14,8 +14,9 @@ constexpr char kCounterPrefix[] = "count|";
 StoreOptions Options(const std::string& township_id) {
   StoreOptions options;
   options.format = {"township_node", 1, "township_id"};
-  options.column_families = {kRecords, kPatients, kCells,
-                             kChanged, kAlerts,   kAlertsChanged};
+  options.column_families = {kRecords,  kPatients, kCells,
+                             kChanged,  kAlerts,   kAlertsChanged,
+                             kOccurred, kActivity, kActivityChanged};
   options.owner = township_id;
   return options;
 }
@@ -72,6 +73,22 @@ bool DecodeFollowupKey(absl::string_view key, absl::string_view prefix,
     return false;
   *record_id = key;
   return true;
+}
+
+std::string OccurredKey(absl::string_view village_id, int64_t occurred_at,
+                        absl::string_view record_id) {
+  return FollowupKey(absl::StrCat(village_id, "|"), occurred_at, record_id);
+}
+
+std::string OccurredSeekKey(absl::string_view village_id, int64_t occurred_at) {
+  return FollowupSeekKey(absl::StrCat(village_id, "|"), occurred_at);
+}
+
+bool DecodeOccurredKey(absl::string_view key, absl::string_view village_id,
+                       int64_t* occurred_at) {
+  absl::string_view record_id;
+  return absl::ConsumePrefix(&key, village_id) &&
+         DecodeFollowupKey(key, "|", occurred_at, &record_id);
 }
 
 std::string EncodeOnTarget(bool on_target) { return on_target ? "1" : "0"; }

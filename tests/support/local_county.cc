@@ -244,7 +244,8 @@ absl::Status LocalCounty::WaitTownshipsSynced(absl::Duration timeout) const {
         [&] {
           last = TownshipStatus(t);
           return StatusField(last, "cells_pending") == 0 &&
-                 StatusField(last, "alerts_pending") == 0;
+                 StatusField(last, "alerts_pending") == 0 &&
+                 StatusField(last, "activity_pending") == 0;
         },
         std::max(deadline - absl::Now(), absl::ZeroDuration()));
     if (!synced) {

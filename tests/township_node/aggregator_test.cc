@@ -28,6 +28,7 @@
 #include "proto/rollup_sync.pb.h"
 #include "proto/village_sync.pb.h"
 #include "tests/support/process.h"
+#include "township_node/township_layout.h"
 
 namespace sanji {
 namespace {
@@ -972,6 +973,123 @@ TEST_F(AggregatorTest, ReadChangedCellsPagesThroughAllCells) {
     seen.insert({c.village_id(), c.indicator(), c.period()});
   EXPECT_EQ(seen.size(), 10u);
   EXPECT_EQ(Changed().size(), 10u);
+}
+
+// ---------------------------------------------------------------------------
+// Activity: what the county's completeness report needs.
+
+// Every activity entry with a changed mark: (village, code, period) -> value.
+std::map<CellId, int64_t> ChangedActivity(TownshipAggregator* aggregator) {
+  std::vector<Cell> activity;
+  absl::Status s = aggregator->ReadChangedActivity(1000, &activity);
+  EXPECT_TRUE(s.ok()) << s;
+  std::map<CellId, int64_t> out;
+  for (const Cell& c : activity) {
+    out[CellId{c.village_id(), c.indicator(), c.period()}] = c.value();
+  }
+  return out;
+}
+
+AggregatorOptions ClockedOptions() {
+  AggregatorOptions options;
+  options.township_id = "t1";
+  options.min_free_disk_bytes = 0;
+  options.clock = [] { return absl::CivilSecond(2025, 3, 20, 8, 0, 0); };
+  return options;
+}
+
+TEST_F(AggregatorTest, ActivityHasEachDaysLatestCountedRecordAndTheLastSync) {
+  Open(ClockedOptions());
+  // v0 sorts before v1, and v1 has a record the day before: neither is a
+  // record of v1's 14th once that day has none.
+  Send("v0", {Outpatient("x1", At(2025, 3, 14, 23), "p9", 100)});
+  Send("v1", {Outpatient("op0", At(2025, 3, 13, 23, 59, 59), "p1", 100),
+              Outpatient("op1", At(2025, 3, 14, 9), "p1", 100),
+              Outpatient("op2", At(2025, 3, 14, 15, 30), "p2", 100),
+              HtOn("h1", At(2025, 3, 15, 10), "p1")});
+  EXPECT_EQ(
+      ChangedActivity(aggregator_.get()),
+      (std::map<CellId, int64_t>{
+          {{"v0", "last_record_at", "2025-03-14"}, At(2025, 3, 14, 23)},
+          {{"v0", "last_sync_at", ""}, At(2025, 3, 20, 8)},
+          {{"v1", "last_record_at", "2025-03-13"}, At(2025, 3, 13, 23, 59, 59)},
+          {{"v1", "last_record_at", "2025-03-14"}, At(2025, 3, 14, 15, 30)},
+          {{"v1", "last_record_at", "2025-03-15"}, At(2025, 3, 15, 10)},
+          {{"v1", "last_sync_at", ""}, At(2025, 3, 20, 8)}}));
+  EXPECT_EQ(Status().activity_pending(), 6u);
+  std::vector<Cell> sent;
+  ASSERT_TRUE(aggregator_->ReadChangedActivity(1000, &sent).ok());
+  ASSERT_TRUE(aggregator_->MarkActivityForwarded(sent).ok());
+  EXPECT_EQ(Status().activity_pending(), 0u);
+
+  // Voiding the latest record moves the day's latest back; voiding the last
+  // one leaves 0 (none); the other day is unchanged and not sent again.
+  Send("v1", {Void("op2", "outpatient_visit")});
+  std::map<CellId, int64_t> after = ChangedActivity(aggregator_.get());
+  EXPECT_EQ(after.at({"v1", "last_record_at", "2025-03-14"}),
+            At(2025, 3, 14, 9));
+  EXPECT_EQ(after.count({"v1", "last_record_at", "2025-03-15"}), 0u);
+  Send("v1", {Void("op1", "outpatient_visit")});
+  EXPECT_EQ(ChangedActivity(aggregator_.get())
+                .at({"v1", "last_record_at", "2025-03-14"}),
+            0);
+  // A record refused (a void of nothing) counts nowhere and moves no day.
+  Send("v1", {Void("nothing", "outpatient_visit")});
+  EXPECT_EQ(ChangedActivity(aggregator_.get())
+                .count({"v1", "last_record_at", "2025-03-15"}),
+            0u);
+  // Versions come from the cells' counter: the newest batch's.
+  std::vector<Cell> activity;
+  ASSERT_TRUE(aggregator_->ReadChangedActivity(1000, &activity).ok());
+  uint64_t max_cell_version = 0;
+  for (const auto& [id, state] : Changed())
+    max_cell_version = std::max(max_cell_version, state.version);
+  for (const Cell& a : activity) EXPECT_GE(a.version(), max_cell_version);
+}
+
+TEST_F(AggregatorTest, AStoreFromBeforeTheActivityIsIndexedAtOpen) {
+  Send("v1", {Outpatient("op1", At(2025, 3, 14, 9), "p1", 100),
+              Outpatient("op2", At(2025, 3, 14, 15, 30), "p2", 100),
+              Outpatient("op3", At(2025, 3, 16, 11), "p2", 100)});
+  Send("v1", {Void("op2", "outpatient_visit")});
+  const uint64_t version = Changed().begin()->second.version;
+  aggregator_.reset();
+  {
+    // What a township of protocol 1 left: no index, no activity.
+    auto store = Store::Open(dir_.Sub("township"),
+                             township_layout::Options(Options().township_id));
+    ASSERT_TRUE(store.ok()) << store.status();
+    rocksdb::WriteBatch batch;
+    for (const char* family :
+         {township_layout::kOccurred, township_layout::kActivity,
+          township_layout::kActivityChanged}) {
+      auto it = (*store)->NewIterator((*store)->Family(family));
+      for (it->SeekToFirst(); it->Valid(); it->Next())
+        batch.Delete((*store)->Family(family), it->key());
+    }
+    batch.Delete((*store)->Family("default"),
+                 township_layout::kOccurredIndexKey);
+    ASSERT_TRUE((*store)->Write(&batch).ok());
+  }
+  Open();
+  EXPECT_EQ(
+      ChangedActivity(aggregator_.get()),
+      (std::map<CellId, int64_t>{
+          {{"v1", "last_record_at", "2025-03-14"}, At(2025, 3, 14, 9)},
+          {{"v1", "last_record_at", "2025-03-16"}, At(2025, 3, 16, 11)}}));
+  EXPECT_EQ(Status().activity_pending(), 2u);
+  std::vector<Cell> activity;
+  ASSERT_TRUE(aggregator_->ReadChangedActivity(1000, &activity).ok());
+  for (const Cell& a : activity) EXPECT_GT(a.version(), version);
+  // The index is whole: a void after the upgrade finds its record.
+  Send("v1", {Void("op1", "outpatient_visit")});
+  EXPECT_EQ(ChangedActivity(aggregator_.get())
+                .at({"v1", "last_record_at", "2025-03-14"}),
+            0);
+  // Indexed once: another open changes nothing.
+  std::map<CellId, int64_t> before = ChangedActivity(aggregator_.get());
+  Open();
+  EXPECT_EQ(ChangedActivity(aggregator_.get()), before);
 }
 
 // ---------------------------------------------------------------------------
