@@ -1,5 +1,7 @@
 #include "common/org_code.h"
 
+#include "absl/strings/str_cat.h"
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 
@@ -63,6 +65,20 @@ bool IsCodeWithin(absl::string_view code, OrgLevel level,
 
 absl::string_view AncestorAt(absl::string_view code, OrgLevel level) {
   return code.substr(0, CodeLength(level));
+}
+
+absl::StatusOr<OrgLevel> ScopeLevel(absl::string_view org,
+                                    absl::string_view county) {
+  if (org.empty() || org == county) return OrgLevel::kCounty;
+  std::optional<OrgLevel> level = LevelOfCode(org);
+  if (!level.has_value() || !absl::StartsWith(org, county)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("org '", org, "' is not an organisation of county ",
+                     county, ": use the county (", county,
+                     "), one of its townships (9 digits starting with ",
+                     county, ") or villages (12 digits)"));
+  }
+  return *level;
 }
 
 }  // namespace sanji

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <optional>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace sanji {
@@ -33,6 +34,12 @@ bool IsCodeWithin(absl::string_view code, OrgLevel level,
 // The code at `level` that `code` lies within (a prefix of it); `code` must
 // be a code at `level` or below.
 absl::string_view AncestorAt(absl::string_view code, OrgLevel level);
+
+// The level of a report's --org within `county`: the county itself when `org`
+// is empty or the county; InvalidArgument saying what is allowed when `org` is
+// not an organisation of the county.
+absl::StatusOr<OrgLevel> ScopeLevel(absl::string_view org,
+                                    absl::string_view county);
 
 }  // namespace sanji
 

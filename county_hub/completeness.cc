@@ -43,17 +43,8 @@ absl::StatusOr<Scope> ParseScope(const std::string& org,
                                  const std::string& county_id) {
   Scope scope;
   scope.prefix = county_id;
-  if (org.empty() || org == county_id) return scope;
-  std::optional<OrgLevel> level = LevelOfCode(org);
-  if (!level.has_value() || !absl::StartsWith(org, county_id)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("org '", org, "' is not an organisation of county ",
-                     county_id, ": use the county (", county_id,
-                     "), one of its townships (9 digits starting with ",
-                     county_id, ") or villages (12 digits)"));
-  }
-  scope.level = *level;
-  scope.prefix = org;
+  ASSIGN_OR_RETURN(scope.level, ScopeLevel(org, county_id));
+  if (scope.level != OrgLevel::kCounty) scope.prefix = org;
   return scope;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -172,6 +173,24 @@ void WriteReport(const std::string& content) {
   }
 }
 
+// A document call (report, completeness, summary) with a 2-minute deadline:
+// its content, or exit 2 for a request the hub calls invalid (a bad period,
+// org or format) and 1 for any other failure, named by `what`.
+std::string DocumentOrExit(
+    const char* what,
+    const std::function<grpc::Status(grpc::ClientContext*, ReportResponse*)>&
+        call) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
+  ReportResponse response;
+  grpc::Status s = call(&context, &response);
+  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    ExitUsage(s.error_message());
+  }
+  if (!s.ok()) ExitFailure(absl::StrCat(what, " failed: ", s.error_message()));
+  return std::move(*response.mutable_content());
+}
+
 int Report() {
   RequireFlag("period", absl::GetFlag(FLAGS_period));
   std::string format = absl::GetFlag(FLAGS_format);
@@ -192,14 +211,10 @@ int Report() {
     request.add_indicators(std::string(code));
   }
   auto stub = ConnectHub();
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
-  ReportResponse response;
-  grpc::Status s = stub->Report(&context, request, &response);
-  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
-    ExitUsage(s.error_message());
-  if (!s.ok()) ExitFailure(absl::StrCat("report failed: ", s.error_message()));
-  WriteReport(response.content());
+  WriteReport(DocumentOrExit(
+      "report", [&](grpc::ClientContext* c, ReportResponse* response) {
+        return stub->Report(c, request, response);
+      }));
   return 0;
 }
 
@@ -210,16 +225,11 @@ int CompletenessCommand() {
   request.set_org(absl::GetFlag(FLAGS_org));
   request.set_format(absl::GetFlag(FLAGS_format));
   auto stub = ConnectHub();
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
-  ReportResponse response;
-  grpc::Status s = stub->Completeness(&context, request, &response);
-  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
-    ExitUsage(s.error_message());
-  if (!s.ok()) {
-    ExitFailure(absl::StrCat("completeness failed: ", s.error_message()));
-  }
-  std::fwrite(response.content().data(), 1, response.content().size(), stdout);
+  const std::string content = DocumentOrExit(
+      "completeness", [&](grpc::ClientContext* c, ReportResponse* response) {
+        return stub->Completeness(c, request, response);
+      });
+  std::fwrite(content.data(), 1, content.size(), stdout);
   return 0;
 }
 
@@ -229,23 +239,10 @@ int SummaryCommand() {
   request.set_period(absl::GetFlag(FLAGS_period));
   request.set_org(absl::GetFlag(FLAGS_org));
   auto stub = ConnectHub();
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
-  ReportResponse response;
-  grpc::Status s = stub->Summary(&context, request, &response);
-  if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
-    ExitUsage(s.error_message());
-  if (!s.ok()) ExitFailure(absl::StrCat("summary failed: ", s.error_message()));
-  const std::string out = absl::GetFlag(FLAGS_out);
-  if (out.empty()) {
-    std::fwrite(response.content().data(), 1, response.content().size(),
-                stdout);
-    return 0;
-  }
-  std::ofstream file(out, std::ios::binary | std::ios::trunc);
-  file << response.content();
-  file.close();
-  if (!file) ExitFailure(absl::StrCat("cannot write ", out));
+  WriteReport(DocumentOrExit(
+      "summary", [&](grpc::ClientContext* c, ReportResponse* response) {
+        return stub->Summary(c, request, response);
+      }));
   return 0;
 }
 

@@ -315,16 +315,9 @@ absl::StatusOr<Scope> ParseScope(const ReportQuery& query,
   scope.level = *level;
   scope.prefix = county_id;
   const std::string& org = query.org;
-  if (!org.empty() && org != county_id) {
-    std::optional<OrgLevel> org_level = LevelOfCode(org);
-    if (!org_level.has_value() || !absl::StartsWith(org, county_id)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("org '", org, "' is not an organisation of county ",
-                       county_id, ": use the county (", county_id,
-                       "), one of its townships (9 digits starting with ",
-                       county_id, ") or villages (12 digits)"));
-    }
-    scope.org_level = *org_level;
+  ASSIGN_OR_RETURN(OrgLevel org_level, ScopeLevel(org, county_id));
+  if (org_level != OrgLevel::kCounty) {
+    scope.org_level = org_level;
     scope.org = org;
     scope.prefix = org;
   }

@@ -4,7 +4,8 @@
 #   make a throwaway county CA and a certificate per node (deploy/pki.sh); start county_hub,
 #   3 township_node and 9 village_agent processes on 127.0.0.1 over mutual TLS;
 #   import every village's files; wait until the county has everything; print the county's
-#   annual report, write a township-level 2025-H1 report; check the county's totals against
+#   annual report, write a township-level 2025-H1 report (CSV, and Excel, Markdown, DHIS2, ADX,
+#   FHIR), the completeness of 2025-H1 and its work-summary draft; check the county's totals against
 #   the generator's manifest; stop everything.
 # Everything goes under <repo>/demo-run: workload/, pki/, data/ (fresh each run), logs/, reports.
 #
@@ -269,6 +270,24 @@ half=$run/report-$year-H1-township.csv
   "${operator[@]}" \
   --out="$half"
 say "township report for $year-H1: $half ($(($(wc -l <"$half") - 1)) rows)"
+workbook=$run/report-$year-village.xlsx
+"$bin/county_hub" report --hub="$hub_addr" --period=$year --level=village --format=xlsx \
+  --out="$workbook" "${operator[@]}"
+say "the same for every township and village as an Excel workbook: $workbook"
+for format in md dhis2 adx fhir; do
+  "$bin/county_hub" report --hub="$hub_addr" --period=$year-H1 --level=township \
+    --format=$format --out="$run/report-$year-H1-township.$format" "${operator[@]}"
+done
+say "and as Markdown, DHIS2, ADX and FHIR: $run/report-$year-H1-township.{md,dhis2,adx,fhir}"
+completeness=$run/completeness-$year-H1.csv
+"$bin/county_hub" completeness --hub="$hub_addr" --period=$year-H1 "${operator[@]}" \
+  >"$completeness"
+say "completeness for $year-H1 ($completeness): $(awk -F, '$2 == "county" {
+  printf "%s of %s villages reported, %s on time", $6, $5, $7 }' "$completeness")"
+summary=$run/summary-$year-H1.md
+"$bin/county_hub" summary --hub="$hub_addr" --period=$year-H1 --out="$summary" "${operator[@]}"
+say "the work-summary draft for $year-H1 ($summary):"
+cat "$summary"
 
 # The generator's own totals ("expect PERIOD LEVEL ORG INDICATOR VALUE" in the manifest)
 # against the report: converged means exact.

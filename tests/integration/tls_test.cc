@@ -139,6 +139,22 @@ class TlsTest : public ::testing::Test {
                                                &response);
   }
 
+  grpc::Status CompletenessCall(const std::shared_ptr<grpc::Channel>& channel) {
+    CompletenessRequest request;
+    request.set_period("2025");
+    ReportResponse response;
+    return CountyHub::NewStub(channel)->Completeness(Context().get(), request,
+                                                     &response);
+  }
+
+  grpc::Status SummaryCall(const std::shared_ptr<grpc::Channel>& channel) {
+    SummaryRequest request;
+    request.set_period("2025");
+    ReportResponse response;
+    return CountyHub::NewStub(channel)->Summary(Context().get(), request,
+                                                &response);
+  }
+
   grpc::Status HubStatusCall(const std::shared_ptr<grpc::Channel>& channel) {
     HubStatus response;
     return CountyHub::NewStub(channel)->Status(Context().get(),
@@ -245,6 +261,8 @@ TEST_F(TlsTest, AVillageSyncsWithItsTownshipAsItselfOnly) {
   ExpectRefused(Report(hub), "village/");
   ExpectRefused(WatchAlerts(hub), "village/");
   ExpectRefused(Review(hub), "village/");
+  ExpectRefused(CompletenessCall(hub), "village/");
+  ExpectRefused(SummaryCall(hub), "village/");
   EXPECT_EQ(StatusField(county_->TownshipStatus(kTownship), "records_applied"),
             0);
 }
@@ -260,6 +278,8 @@ TEST_F(TlsTest, ATownshipPushesToItsCountyAsItselfOnly) {
   ExpectRefused(HubStatusCall(hub), "township/");
   ExpectRefused(WatchAlerts(hub), "township/");
   ExpectRefused(Review(hub), "township/");
+  ExpectRefused(CompletenessCall(hub), "township/");
+  ExpectRefused(SummaryCall(hub), "township/");
 }
 
 // Row 3: an operator may read and review, and write nothing.
@@ -270,6 +290,8 @@ TEST_F(TlsTest, AnOperatorReadsAndWritesNothing) {
   EXPECT_TRUE(Report(hub).ok());
   EXPECT_TRUE(HubStatusCall(hub).ok());
   EXPECT_TRUE(WatchAlerts(hub).ok());
+  EXPECT_TRUE(CompletenessCall(hub).ok());
+  EXPECT_TRUE(SummaryCall(hub).ok());
   // Past the check: the alert does not exist.
   EXPECT_EQ(Review(hub).error_code(), grpc::StatusCode::NOT_FOUND);
   ExpectRefused(PushHello(hub, kTownship), "operator/" + op);
