@@ -233,7 +233,7 @@ class ServerVerifier : public grpc::experimental::ExternalCertificateVerifier {
   }
 
  private:
-  std::string ChainProblemOf(grpc::string_ref chain_pem) const {
+  std::string ChainProblemOf(const grpc::string_ref& chain_pem) const {
     std::vector<X509Ptr> chain =
         ParseCertificates(std::string(chain_pem.data(), chain_pem.size()));
     if (chain.empty()) return "the server sent no certificate";
@@ -305,10 +305,10 @@ absl::Status ServerIdentityCheck::Check(
     last_refusal_.clear();
     return absl::OkStatus();
   }
-  return Refuse(std::move(refusal));
+  return Refuse(refusal);
 }
 
-absl::Status ServerIdentityCheck::Refuse(std::string reason) {
+absl::Status ServerIdentityCheck::Refuse(const std::string& reason) {
   absl::MutexLock lock(&mu_);
   last_refusal_ = reason;
   return absl::UnauthenticatedError(reason);

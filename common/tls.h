@@ -61,7 +61,7 @@ class ServerIdentityCheck {
   absl::Status Check(const std::vector<std::string>& uri_sans);
   // Keeps `reason` (a server refused before its identity was looked at, e.g.
   // for its chain) and returns it as UNAUTHENTICATED.
-  absl::Status Refuse(std::string reason);
+  absl::Status Refuse(const std::string& reason);
   // Why the last server was refused; "" when the last one passed.
   std::string last_refusal() const;
 

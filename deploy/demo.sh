@@ -283,7 +283,8 @@ completeness=$run/completeness-$year-H1.csv
 "$bin/county_hub" completeness --hub="$hub_addr" --period=$year-H1 "${operator[@]}" \
   >"$completeness"
 say "completeness for $year-H1 ($completeness): $(awk -F, '$2 == "county" {
-  printf "%s of %s villages reported, %s on time", $6, $5, $7 }' "$completeness")"
+  printf "%s of %s villages reported, %s on time", $6, $5, $7 }' "$completeness")"\
+  "(on time means within 10 days of the period's end; the demo's $year arrives only now)"
 summary=$run/summary-$year-H1.md
 "$bin/county_hub" summary --hub="$hub_addr" --period=$year-H1 --out="$summary" "${operator[@]}"
 say "the work-summary draft for $year-H1 ($summary):"
