@@ -123,8 +123,11 @@ std::shared_ptr<grpc::Channel> ConnectOrExit(const std::string& target,
   for (size_t i = 0; i < tries.size(); ++i) {
     std::shared_ptr<grpc::Channel> channel =
         MakeChannel(target, tries[i]->ChannelCredentials(check));
-    const absl::Duration wait =
-        i + 1 < tries.size() ? absl::Seconds(1) : absl::Seconds(3);
+    // A TLS handshake takes a few ms here, but seconds on an old clinic PC
+    // or under a sanitizer: give it time before calling the node absent.
+    const absl::Duration wait = !tries[i]->tls()       ? absl::Seconds(3)
+                                : i + 1 < tries.size() ? absl::Seconds(5)
+                                                       : absl::Seconds(10);
     if (WaitConnected(channel.get(), wait, target).ok()) return channel;
   }
   if (const std::string refusal = check->last_refusal(); !refusal.empty()) {
