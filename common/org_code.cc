@@ -1,9 +1,8 @@
 #include "common/org_code.h"
 
-#include "absl/strings/str_cat.h"
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace sanji {
 
@@ -75,8 +74,8 @@ absl::StatusOr<OrgLevel> ScopeLevel(absl::string_view org,
     return absl::InvalidArgumentError(
         absl::StrCat("org '", org, "' is not an organisation of county ",
                      county, ": use the county (", county,
-                     "), one of its townships (9 digits starting with ",
-                     county, ") or villages (12 digits)"));
+                     "), one of its townships (9 digits starting with ", county,
+                     ") or villages (12 digits)"));
   }
   return *level;
 }

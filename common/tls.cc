@@ -427,4 +427,12 @@ Caller CallerOf(const grpc::ServerContext& context,
   return Caller(*self, IdentityFromUriSans(uris));
 }
 
+grpc::Status Permit(const grpc::ServerContext& context,
+                    const std::optional<Identity>& self, Call call) {
+  absl::Status allowed = CallerOf(context, self).May(call);
+  if (allowed.ok()) return grpc::Status::OK;
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      std::string(allowed.message()));
+}
+
 }  // namespace sanji

@@ -132,6 +132,10 @@ class TransportSecurity {
 // `self` (nullopt: a plaintext endpoint, where anyone may call).
 Caller CallerOf(const grpc::ServerContext& context,
                 const std::optional<Identity>& self);
+// CallerOf(context, self).May(call) at the gRPC edge: OK, or the
+// PERMISSION_DENIED that ends the call.
+grpc::Status Permit(const grpc::ServerContext& context,
+                    const std::optional<Identity>& self, Call call);
 
 }  // namespace sanji
 

@@ -18,8 +18,10 @@ grpc::Status HubService::Push(
 grpc::Status HubService::WatchAlerts(grpc::ServerContext* context,
                                      const WatchAlertsRequest* request,
                                      grpc::ServerWriter<AlertEvent>* writer) {
-  absl::Status allowed = CallerOf(*context, self_).May(Call::kWatchAlerts);
-  if (!allowed.ok()) return ToGrpc(allowed);
+  if (grpc::Status denied = Permit(*context, self_, Call::kWatchAlerts);
+      !denied.ok()) {
+    return denied;
+  }
   uint64_t cursor = 0;
   bool caught_up = false;
   while (!context->IsCancelled()) {
@@ -64,8 +66,10 @@ grpc::Status HubService::ReviewAlert(grpc::ServerContext* context,
 grpc::Status HubService::Report(grpc::ServerContext* context,
                                 const ReportRequest* request,
                                 ReportResponse* response) {
-  absl::Status allowed = CallerOf(*context, self_).May(Call::kReport);
-  if (!allowed.ok()) return ToGrpc(allowed);
+  if (grpc::Status denied = Permit(*context, self_, Call::kReport);
+      !denied.ok()) {
+    return denied;
+  }
   ReportQuery query;
   query.period = request->period();
   if (!request->level().empty()) query.level = request->level();
@@ -82,8 +86,10 @@ grpc::Status HubService::Report(grpc::ServerContext* context,
 grpc::Status HubService::Completeness(grpc::ServerContext* context,
                                       const CompletenessRequest* request,
                                       ReportResponse* response) {
-  absl::Status allowed = CallerOf(*context, self_).May(Call::kCompleteness);
-  if (!allowed.ok()) return ToGrpc(allowed);
+  if (grpc::Status denied = Permit(*context, self_, Call::kCompleteness);
+      !denied.ok()) {
+    return denied;
+  }
   if (completeness_ == nullptr) {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                         "this hub serves no completeness report");
@@ -98,8 +104,10 @@ grpc::Status HubService::Completeness(grpc::ServerContext* context,
 grpc::Status HubService::Summary(grpc::ServerContext* context,
                                  const SummaryRequest* request,
                                  ReportResponse* response) {
-  absl::Status allowed = CallerOf(*context, self_).May(Call::kSummary);
-  if (!allowed.ok()) return ToGrpc(allowed);
+  if (grpc::Status denied = Permit(*context, self_, Call::kSummary);
+      !denied.ok()) {
+    return denied;
+  }
   if (summary_ == nullptr) {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                         "this hub serves no work-summary draft");
@@ -113,8 +121,10 @@ grpc::Status HubService::Summary(grpc::ServerContext* context,
 
 grpc::Status HubService::Status(grpc::ServerContext* context,
                                 const HubStatusRequest*, HubStatus* response) {
-  absl::Status allowed = CallerOf(*context, self_).May(Call::kStatus);
-  if (!allowed.ok()) return ToGrpc(allowed);
+  if (grpc::Status denied = Permit(*context, self_, Call::kStatus);
+      !denied.ok()) {
+    return denied;
+  }
   cells_->FillStatus(response);
   response->set_alerts(alerts_->size());
   return grpc::Status::OK;

@@ -69,8 +69,8 @@ int Serve() {
                                          std::string(AncestorAt(
                                              township, OrgLevel::kCounty))}));
   SyncService service(township, aggregator->get(), &forwarder, security.self());
-  std::unique_ptr<grpc::Server> server = StartServerOrExit(
-      absl::GetFlag(FLAGS_listen), security, {&service});
+  std::unique_ptr<grpc::Server> server =
+      StartServerOrExit(absl::GetFlag(FLAGS_listen), security, {&service});
   forwarder.Start();
   std::fprintf(stderr,
                "township_node: township %s listening on %s, forwarding to %s\n",

@@ -26,8 +26,10 @@ grpc::Status SyncService::SendUrgent(grpc::ServerContext* context,
 grpc::Status SyncService::Status(grpc::ServerContext* context,
                                  const StatusRequest*,
                                  TownshipStatus* response) {
-  absl::Status allowed = CallerOf(*context, self_).May(Call::kStatus);
-  if (!allowed.ok()) return ToGrpc(allowed);
+  if (grpc::Status denied = Permit(*context, self_, Call::kStatus);
+      !denied.ok()) {
+    return denied;
+  }
   aggregator_->FillStatus(response);
   forwarder_->FillStatus(response);
   return grpc::Status::OK;

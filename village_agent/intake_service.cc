@@ -9,8 +9,10 @@ namespace sanji {
 grpc::Status IntakeService::Submit(grpc::ServerContext* context,
                                    const SubmitRequest* request,
                                    SubmitResponse* response) {
-  absl::Status allowed = CallerOf(*context, self_).May(Call::kSubmit);
-  if (!allowed.ok()) return ToGrpc(allowed);
+  if (grpc::Status denied = Permit(*context, self_, Call::kSubmit);
+      !denied.ok()) {
+    return denied;
+  }
   if (request->rows_size() > kMaxRowsPerSubmit) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
@@ -28,8 +30,10 @@ grpc::Status IntakeService::Submit(grpc::ServerContext* context,
 grpc::Status IntakeService::Status(grpc::ServerContext* context,
                                    const StatusRequest*,
                                    AgentStatus* response) {
-  absl::Status allowed = CallerOf(*context, self_).May(Call::kStatus);
-  if (!allowed.ok()) return ToGrpc(allowed);
+  if (grpc::Status denied = Permit(*context, self_, Call::kStatus);
+      !denied.ok()) {
+    return denied;
+  }
   response->set_village_id(intake_->village_id());
   response->set_epoch(intake_->epoch());
   uint64_t last = intake_->last_seq();

@@ -87,8 +87,8 @@ int Serve() {
       IsLoopbackAddress(listen) ? TransportSecurity::Plaintext() : security;
   IntakeService service(intake->get(), &uploader, intake_security.self());
 
-  std::unique_ptr<grpc::Server> server = StartServerOrExit(
-      listen, intake_security, {&service});
+  std::unique_ptr<grpc::Server> server =
+      StartServerOrExit(listen, intake_security, {&service});
   uploader.Start();
   std::fprintf(stderr,
                "village_agent: village %s listening on %s (epoch %llu, %llu "
