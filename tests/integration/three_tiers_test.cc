@@ -228,6 +228,14 @@ class ThreeTiersTest : public ::testing::Test {
     }
   }
 
+  // Imports each village's file of `files` and expects all of it accepted.
+  void ImportAll(const std::vector<std::string>& files) {
+    for (size_t i = 0; i < kVillages.size(); ++i) {
+      EXPECT_EQ(Import(i, files[i]),
+                ExpectedSummary(records_[kVillages[i]].size()));
+    }
+  }
+
   std::string ExpectedSummary(size_t accepted, size_t duplicate = 0) {
     return absl::StrCat("accepted=", accepted, " duplicate=", duplicate,
                         " rejected=0");
@@ -262,10 +270,7 @@ TEST_F(ThreeTiersTest, OverMutualTlsWithTheTownshipKilled) {
   StartAll();
   if (HasFatalFailure()) return;
   std::vector<std::string> files = WriteYearFiles();
-  for (size_t i = 0; i < kVillages.size(); ++i) {
-    EXPECT_EQ(Import(i, files[i]),
-              ExpectedSummary(records_[kVillages[i]].size()));
-  }
+  ImportAll(files);
   town().Kill();
   StartTownship();
   if (HasFatalFailure()) return;
@@ -278,10 +283,7 @@ TEST_F(ThreeTiersTest, TownshipKilledMidSyncAndHubDown) {
   StartAll();
   if (HasFatalFailure()) return;
   std::vector<std::string> files = WriteYearFiles();
-  for (size_t i = 0; i < kVillages.size(); ++i) {
-    EXPECT_EQ(Import(i, files[i]),
-              ExpectedSummary(records_[kVillages[i]].size()));
-  }
+  ImportAll(files);
   town().Kill();
   county_->hub().Kill();
   StartTownship();
@@ -321,10 +323,7 @@ TEST_F(ThreeTiersTest, TownshipKilledDuringLongSync) {
                                              records_[kVillages[1]].size());
   for (size_t i = 0; i < kVillages.size(); ++i)
     village_link(i).SetBandwidth(150 << 10);
-  for (size_t i = 0; i < kVillages.size(); ++i) {
-    EXPECT_EQ(Import(i, files[i]),
-              ExpectedSummary(records_[kVillages[i]].size()));
-  }
+  ImportAll(files);
   for (int kill = 0; kill < 2; ++kill) {
     int64_t before = std::max<int64_t>(0, TownshipField("records_applied"));
     int64_t applied = 0;
