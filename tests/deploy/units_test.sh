@@ -12,12 +12,16 @@ fail=0
 for unit in "$units"/*.service; do
   name=$(basename "$unit")
   sed "s|/usr/local/bin|$bin|" "$unit" >"$work/$name"
+  # Settings as lines of their own (a commented-out one does not count), flags on ExecStart.
   for setting in User=sanji StateDirectoryMode=0700 UMask=0077 NoNewPrivileges=yes \
     ProtectSystem=strict PrivateTmp=yes Restart=on-failure RestartPreventExitStatus=2 \
-    CapabilityBoundingSet= --tls_cert= --tls_key= --tls_ca=; do
-    grep -q -- "$setting" "$unit" || { echo "$name: no $setting"; fail=1; }
+    CapabilityBoundingSet=; do
+    grep -qx -- "$setting" "$unit" || { echo "$name: no $setting"; fail=1; }
   done
-  grep -q -- --insecure "$unit" && { echo "$name: runs --insecure"; fail=1; }
+  for flag in --tls_cert= --tls_key= --tls_ca=; do
+    grep -q -- "^ExecStart=.* $flag" "$unit" || { echo "$name: ExecStart has no $flag"; fail=1; }
+  done
+  grep -q -- "^ExecStart=.*--insecure" "$unit" && { echo "$name: runs --insecure"; fail=1; }
 done
 if ! out=$(cd "$work" && systemd-analyze verify --man=no ./*.service 2>&1); then
   echo "$out"
