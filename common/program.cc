@@ -79,6 +79,48 @@ TransportSecurity ClientSecurityOrExit() {
   return SecurityOrExit(TransportSecurity::ForClient());
 }
 
+std::unique_ptr<HttpEndpoint> HttpEndpointOrExit(
+    const char* flag, const std::string& listen,
+    const TransportSecurity& security, HttpAudience audience) {
+  HttpEndpoint::Options options;
+  options.listen = listen;
+  if (!IsLoopbackAddress(listen)) {
+    if (audience == HttpAudience::kLoopbackOnly) {
+      ExitUsage(absl::StrCat("--", flag, "=", listen,
+                             " is not a loopback address: this page is for "
+                             "the clinic's own PC; use 127.0.0.1:PORT"));
+    }
+    if (!security.tls()) {
+      ExitUsage(absl::StrCat(
+          "--", flag, "=", listen,
+          " is not a loopback address, so it is served over HTTPS with the "
+          "node's certificate: pass --tls_cert, --tls_key and --tls_ca "
+          "(or use 127.0.0.1:PORT)"));
+    }
+    options.cert = security.files()->cert;
+    options.key = security.files()->key;
+    if (audience == HttpAudience::kScraper) {
+      options.client_ca = security.files()->ca;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<HttpEndpoint>> endpoint =
+      HttpEndpoint::Create(options);
+  if (absl::IsInvalidArgument(endpoint.status())) {
+    ExitUsage(absl::StrCat("--", flag, ": ", endpoint.status().message()));
+  }
+  if (!endpoint.ok()) ExitFailure(endpoint.status().message());
+  return *std::move(endpoint);
+}
+
+void StartHttpOrExit(const char* program, const char* flag,
+                     HttpEndpoint* endpoint) {
+  if (absl::Status s = endpoint->Start(); !s.ok()) {
+    ExitFailure(absl::StrCat("--", flag, ": ", s.message()));
+  }
+  std::fprintf(stderr, "%s: --%s serving %s port %d\n", program, flag,
+               endpoint->https() ? "HTTPS" : "HTTP", endpoint->port());
+}
+
 std::unique_ptr<grpc::Server> StartServerOrExit(
     const std::string& listen, const TransportSecurity& security,
     const std::vector<grpc::Service*>& services) {

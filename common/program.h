@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/http_endpoint.h"
 #include "common/identity.h"
 #include "common/org_code.h"
 #include "common/tls.h"
@@ -50,6 +51,30 @@ TransportSecurity ClientSecurityOrExit();
 std::unique_ptr<grpc::Server> StartServerOrExit(
     const std::string& listen, const TransportSecurity& security,
     const std::vector<grpc::Service*>& services);
+
+// Who an HTTP address of a node (--http, --metrics) is for, which decides
+// what it needs off loopback. On a loopback address every audience gets plain
+// HTTP.
+enum class HttpAudience {
+  // The county dashboard: elsewhere HTTPS with the node's certificate, and a
+  // login (county_hub/web_login.h).
+  kPeople,
+  // The clinic page: loopback only.
+  kLoopbackOnly,
+  // /metrics: elsewhere HTTPS that requires a client certificate of the
+  // county's CA (a Prometheus with an operator's certificate).
+  kScraper,
+};
+
+// The endpoint for --FLAG=LISTEN, not yet started (add routes, then
+// StartHttpOrExit); exits 2 when the address does not suit the audience (a
+// clinic page off loopback; HTTPS wanted and no TLS flags), saying what would.
+std::unique_ptr<HttpEndpoint> HttpEndpointOrExit(
+    const char* flag, const std::string& listen,
+    const TransportSecurity& security, HttpAudience audience);
+// Starts it, or exits 1 when it cannot listen, and tells stderr its URL.
+void StartHttpOrExit(const char* program, const char* flag,
+                     HttpEndpoint* endpoint);
 
 // Waits for SIGTERM/SIGINT, runs `before_shutdown` (e.g. to end long-lived
 // calls), then shuts `server` down (in-flight calls get 5 s).

@@ -102,6 +102,8 @@ class TransportSecurity {
   static TransportSecurity Plaintext() { return TransportSecurity(); }
 
   bool tls() const { return files_.has_value(); }
+  // The PEM files (TLS), e.g. for the node's HTTPS pages; nullopt otherwise.
+  const std::optional<TlsFiles>& files() const { return files_; }
   // The identity of this process's certificate; nullopt on plaintext.
   const std::optional<Identity>& self() const { return self_; }
 
