@@ -15,8 +15,8 @@ absl::Status SplitListen(absl::string_view listen, std::string* host,
                          int* port) {
   const size_t colon = listen.rfind(':');
   if (colon == absl::string_view::npos || colon == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", listen, "' is not HOST:PORT (e.g. 127.0.0.1:8080)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", listen, "' is not HOST:PORT (e.g. 127.0.0.1:8080)"));
   }
   absl::string_view h = listen.substr(0, colon);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') {

@@ -138,8 +138,15 @@ int Serve() {
   WorkSummary summary(county, &reports, &completeness, &orgs);
   HubService service(county, cells->get(), alerts->get(), &reports, &orgs,
                      &completeness, &summary, security.self());
-  std::unique_ptr<grpc::Server> server =
-      StartServerOrExit(absl::GetFlag(FLAGS_listen), security, {&service});
+  NodeMetrics metrics("county_hub", [&] {
+    auto status = std::make_unique<HubStatus>();
+    service.FillStatus(status.get());
+    return status;
+  });
+  std::unique_ptr<grpc::Server> server = StartServerOrExit(
+      absl::GetFlag(FLAGS_listen), security, {&service}, &metrics);
+  std::unique_ptr<HttpEndpoint> metrics_http =
+      StartMetricsOrExit("county_hub", security, metrics);
   std::fprintf(stderr, "county_hub: county %s listening on %s\n",
                county.c_str(), absl::GetFlag(FLAGS_listen).c_str());
   // WatchAlerts calls end within a second of Close(), before the 5 s grace.
