@@ -4,6 +4,9 @@
 # each process's peak RSS. Usage: bench/backlog.sh [RECORDS] (default 100000).
 # SANJI_BENCH_TLS=1: every link over mutual TLS, with a throwaway CA (deploy/pki.sh); the
 # import stays on the agent's loopback intake, plaintext as in the field.
+# SANJI_BENCH_COUNT=FILE: the village -> township link goes through bench/byte_counter.py,
+# which keeps the bytes it carried in FILE (`up=N down=N`). SANJI_BENCH_ROWS=FILE: a copy of
+# the imported CSV there.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${SANJI_BUILD_DIR:-$repo/build}/bin
@@ -22,13 +25,22 @@ if [[ ${SANJI_BENCH_TLS:-0} == 1 ]]; then
   read -r -a sec_v <<<"$(flags village-$v)"; read -r -a sec_t <<<"$(flags township-$t)"
   read -r -a sec_c <<<"$(flags county-640522)"; read -r -a op <<<"$(flags operator-bench)"
 fi
-"$bin/village_agent" serve --village_id=$v --data_dir="$work/v" --township=127.0.0.1:$((port+1)) \
+township_port=$((port+1))
+if [[ -n ${SANJI_BENCH_COUNT:-} ]]; then
+  township_port=$((port+3))
+  python3 "$repo/bench/byte_counter.py" $township_port $((port+1)) "$SANJI_BENCH_COUNT" &
+fi
+"$bin/village_agent" serve --village_id=$v --data_dir="$work/v" --township=127.0.0.1:$township_port \
   --listen=127.0.0.1:$port "${sec_v[@]}" 2>"$work/v.log" & vpid=$!
 until "$bin/village_agent" status --agent=127.0.0.1:$port >/dev/null 2>&1; do sleep 0.1; done
 s=$(date +%s.%N)
-"$bin/village_agent" import --agent=127.0.0.1:$port "$work/w/$v.csv" | tail -1
+/usr/bin/time -f "import client peak RSS: %M kB" -o "$work/import.rss" \
+  "$bin/village_agent" import --agent=127.0.0.1:$port "$work/w/$v.csv" | tail -1
 e=$(date +%s.%N)
 echo "import: $n rows in $(echo "$e - $s" | bc) s = $(echo "$n / ($e - $s)" | bc) rows/s"
+cat "$work/import.rss"
+echo "peak RSS village_agent after import: $(awk '/VmHWM/{print $2, $3}' /proc/$vpid/status)"
+if [[ -n ${SANJI_BENCH_ROWS:-} ]]; then cp "$work/w/$v.csv" "$SANJI_BENCH_ROWS"; fi
 "$bin/county_hub" serve --county_id=640522 --data_dir="$work/c" --listen=127.0.0.1:$((port+2)) \
   "${sec_c[@]}" 2>"$work/c.log" & cpid=$!
 s=$(date +%s.%N)
