@@ -110,10 +110,9 @@ void ProbeRocksDb(const std::string& dir, int64_t n, int batch_size) {
 class SyncedSink final : public TownshipSync::Service {
  public:
   explicit SyncedSink(rocksdb::DB* db) : db_(db) {}
-  grpc::Status Sync(
-      grpc::ServerContext*,
-      grpc::ServerReaderWriter<TownshipMessage, VillageMessage>* stream)
-      override {
+  grpc::Status Sync(grpc::ServerContext*,
+                    grpc::ServerReaderWriter<TownshipMessage, VillageMessage>*
+                        stream) override {
     VillageMessage in;
     TownshipMessage out;
     if (!stream->Read(&in) || !in.has_hello()) {
@@ -138,8 +137,7 @@ class SyncedSink final : public TownshipSync::Service {
   rocksdb::DB* const db_;
 };
 
-void ProbeGrpc(const std::string& dir, int64_t n, int batch_size,
-               int window) {
+void ProbeGrpc(const std::string& dir, int64_t n, int batch_size, int window) {
   std::unique_ptr<rocksdb::DB> db = OpenDb(dir + "/grpc");
   SyncedSink sink(db.get());
   grpc::ServerBuilder builder;

@@ -55,6 +55,7 @@ int Serve() {
                           absl::GetFlag(FLAGS_min_free_disk_mb));
   const TransportSecurity security =
       ServerSecurityOrExit({Identity::Kind::kTownship, township});
+  if (absl::Status s = CheckLinkCompression(); !s.ok()) ExitUsage(s.message());
 
   AggregatorOptions options;
   options.township_id = township;

@@ -65,6 +65,7 @@ int Serve() {
                           absl::GetFlag(FLAGS_min_free_disk_mb));
   const TransportSecurity security =
       ServerSecurityOrExit({Identity::Kind::kVillage, village});
+  if (absl::Status s = CheckLinkCompression(); !s.ok()) ExitUsage(s.message());
 
   IntakeOptions options;
   options.village_id = village;
