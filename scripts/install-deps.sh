@@ -11,6 +11,7 @@ packages=(
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   clang clang-tidy python3 openssl libssl-dev
   libxlsxwriter-dev python3-openpyxl python3-jsonschema
+  libcpp-httplib-dev libsodium-dev
 )
 
 missing=()
