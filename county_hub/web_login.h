@@ -207,13 +207,15 @@ bool SameOriginPost(const httplib::Request& request);
 //    /api/logout needs a session: /api/... gets 401 {"error":"请先登录"},
 //    a page 303 to /login?next=PATH.
 // With `login` null (a loopback address) there is no login: /api/session
-// answers {"user":""}, /login goes to "/", /api/login is 404. The gate is the
-// server's one pre-routing handler (cpp-httplib keeps one): nothing else may
-// set another. `login` is not owned.
+// answers {"user":""}, /login goes straight on to its next (default "/"),
+// /api/login is 404. The gate is the server's one pre-routing handler
+// (cpp-httplib keeps one): nothing else may set another. `login` is not
+// owned.
 void InstallLogin(httplib::Server* server, WebLogin* login);
 
 // The user a request acts as: the session's user, or "" when there is no
-// login (`login` null, loopback).
+// login (`login` null, loopback). With a login, a request without a session
+// reaches no handler but those of the login itself (the gate refuses it).
 std::string ActingUser(WebLogin* login, const httplib::Request& request);
 
 // `next` when it is a path of this server to go to after login (it starts
