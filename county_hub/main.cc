@@ -28,6 +28,7 @@
 #include "county_hub/hub_service.h"
 #include "county_hub/org_directory.h"
 #include "county_hub/report_engine.h"
+#include "county_hub/user_command.h"
 #include "county_hub/work_summary.h"
 
 ABSL_FLAG(std::string, county_id, "", "6-digit county code (serve).");
@@ -71,6 +72,10 @@ ABSL_FLAG(std::string, now_for_tests, "",
           "time YYYY-MM-DDTHH:MM:SS (serve).");
 ABSL_FLAG(std::string, out, "",
           "Write the report to this file instead of stdout (report).");
+ABSL_FLAG(std::string, users, "",
+          "The dashboard's users file, made with `county_hub user add` (serve "
+          "with --http on a non-loopback address; user).");
+ABSL_FLAG(std::string, name, "", "The user to add or remove (user).");
 
 namespace sanji {
 namespace {
@@ -90,6 +95,14 @@ constexpr char kUsage[] = R"(county_hub: the county health bureau's Sanji hub.
   county_hub status --hub=HOST:PORT [--format=text|json]
   county_hub alerts --hub=HOST:PORT [--since=TIME] [--follow] [--format=text|json]
   county_hub alerts review --hub=HOST:PORT --id=ID --by=NAME
+  county_hub user add --users=FILE --name=NAME
+      adds a user of the dashboard, or gives NAME a new password: the password is
+      read from stdin (one line), or typed twice on a terminal; 8 characters or more.
+  county_hub user remove --users=FILE --name=NAME
+  county_hub user list --users=FILE
+
+serve takes --users=FILE, the dashboard's users, for a --http address that is
+not a loopback one (which has no login); it is read at start.
 
 The client commands take --tls_cert/--tls_key/--tls_ca (an operator's
 certificate, deploy/pki.sh) to reach a hub that serves TLS.
@@ -373,6 +386,11 @@ int ListAlerts() {
   }
 }
 
+int User(const std::vector<std::string>& args) {
+  return UserCommand(args, absl::GetFlag(FLAGS_users),
+                     absl::GetFlag(FLAGS_name));
+}
+
 int Alerts(const std::vector<std::string>& args) {
   if (args.empty()) return ListAlerts();
   if (args.size() == 1 && args[0] == "review") return ReviewAlert();
@@ -386,10 +404,12 @@ int Alerts(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   sanji::BlockShutdownSignals();
-  sanji::CommandLine cl = sanji::ParseCommandLineOrExit(
-      argc, argv, sanji::kUsage,
-      {"serve", "report", "completeness", "summary", "status", "alerts"});
+  sanji::CommandLine cl =
+      sanji::ParseCommandLineOrExit(argc, argv, sanji::kUsage,
+                                    {"serve", "report", "completeness",
+                                     "summary", "status", "alerts", "user"});
   if (cl.subcommand == "alerts") return sanji::Alerts(cl.args);
+  if (cl.subcommand == "user") return sanji::User(cl.args);
   if (!cl.args.empty()) sanji::ExitUsage("unexpected positional arguments");
   if (cl.subcommand == "serve") return sanji::Serve();
   if (cl.subcommand == "report") return sanji::Report();

@@ -33,7 +33,7 @@ elif [[ ${1:-} == --tsan ]]; then
   # several TSan-built processes): unit tests of the thread-safe classes and the test
   # support, power_loss_test (the aggregator's thread over RocksDB), the integration tests.
   tsan_targets=(tcp_proxy_test process_test alert_book_test aggregator_test record_intake_test
-    reconnect_loop_test uploader_test forwarder_test
+    reconnect_loop_test uploader_test forwarder_test web_login_test
     power_loss_test three_tiers_test alerts_test hostile_peers_test full_disk_test tls_test
     observability_test)
   if (($# == 0)); then
