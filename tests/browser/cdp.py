@@ -278,13 +278,17 @@ class Browser:
         args = [self._binary, "--headless=new", "--remote-debugging-port=0",
                 f"--user-data-dir={self._profile}", "--no-first-run",
                 "--no-default-browser-check", "--disable-gpu", "--lang=zh-CN",
+                "--accept-lang=zh-CN,zh",
                 "--window-size=1400,1000"]
         if os.geteuid() == 0:
             args.append("--no-sandbox")
         args += self._extra_args + ["about:blank"]
         self._log = open(os.path.join(self._profile, "chromium.log"), "wb")
+        # The UI locale (date pickers, the file chooser's button) follows the environment.
+        env = dict(os.environ, LANG="zh_CN.UTF-8", LANGUAGE="zh_CN:zh")
         self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         env=env)
 
     def _browser_url(self):
         """Waits for <profile>/DevToolsActivePort: the port, then the browser's path."""
