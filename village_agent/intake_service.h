@@ -14,6 +14,12 @@
 
 namespace sanji {
 
+// Fills `status` with what `village_agent status` shows: the intake's counts
+// and the uploader's link. The Status RPC and the clinic page
+// (village_agent/clinic_page.h) both answer with it.
+void FillAgentStatus(const RecordIntake& intake, const Uploader& uploader,
+                     AgentStatus* status);
+
 class IntakeService final : public VillageIntake::Service {
  public:
   // At most this many rows per Submit, so one call's synced batch stays
