@@ -284,8 +284,12 @@ class Browser:
             args.append("--no-sandbox")
         args += self._extra_args + ["about:blank"]
         self._log = open(os.path.join(self._profile, "chromium.log"), "wb")
-        # The UI locale (date pickers, the file chooser's button) follows the environment.
-        env = dict(os.environ, LANG="zh_CN.UTF-8", LANGUAGE="zh_CN:zh")
+        # Chromium's own UI (date pickers, the file chooser's button) in zh-CN where its
+        # translations are installed (Debian's chromium-l10n); LANG stays the caller's, as
+        # it also decides how file names are encoded (a UTF-8 one, so 三月.csv can be chosen).
+        env = dict(os.environ, LANGUAGE="zh_CN:zh")
+        if not (env.get("LC_ALL") or env.get("LC_CTYPE") or env.get("LANG")):
+            env["LANG"] = "C.UTF-8"
         self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
                                          stderr=subprocess.STDOUT, start_new_session=True,
                                          env=env)
