@@ -232,6 +232,25 @@ TEST_F(ClinicPageTest, Gb18030FileIsDetected) {
   EXPECT_EQ(Body(r)["accepted"], 1);
 }
 
+TEST_F(ClinicPageTest, JsonLinesWithABadLine) {
+  const std::string jsonl =
+      R"({"record_id": "j-1", "kind": "health_education", )"
+      R"("occurred_at": "2025-05-01", "participants": 30})"
+      "\n{not json\n";
+  httplib::Result r = Client().Post("/api/files?name=may.jsonl", kPageHeaders,
+                                    jsonl, "application/x-ndjson");
+  ASSERT_TRUE(r);
+  const Json body = Body(r);
+  EXPECT_EQ(body["accepted"], 1) << r->body;
+  EXPECT_EQ(body["rejected"], 1);
+  ASSERT_EQ(body["errors"].size(), 1u);
+  EXPECT_EQ(body["errors"][0]["line"], 2);
+  EXPECT_EQ(body["errors"][0]["field"], "");
+  // A reason without a code of its own: a generic sentence with the English.
+  EXPECT_EQ(body["errors"][0]["message_zh"],
+            "该行有误: the line is not valid JSON");
+}
+
 TEST_F(ClinicPageTest, UnreadableFileIsRefusedAsAWhole) {
   httplib::Result r =
       Client().Post("/api/files?name=empty.csv", kPageHeaders, "", "text/csv");
