@@ -64,7 +64,7 @@ absl::string_view OriginHost(absl::string_view origin) {
   return origin;
 }
 
-// Refuses what must not reach the agent (see the header); kHandled when it
+// Refuses what must not reach the agent (see the header); Handled when it
 // has answered.
 httplib::Server::HandlerResponse CheckRequest(const httplib::Request& request,
                                               httplib::Response* response) {

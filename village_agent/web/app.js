@@ -69,22 +69,24 @@ async function api(path, options) {
 // ---------------------------------------------------------------------------
 // Forms, one per kind.
 
-function newRecordId() {
-  const now = new Date();
-  const pad = (n) => String(n).padStart(2, '0');
-  state.sequence += 1;
-  return 'web-' + now.getFullYear() + pad(now.getMonth() + 1) + pad(now.getDate()) + '-' +
-      pad(now.getHours()) + pad(now.getMinutes()) + pad(now.getSeconds()) + '-' +
-      Math.random().toString(36).slice(2, 6) + state.sequence;
+// Now in the clinic's local time (Asia/Shanghai, as occurred_at is), whatever
+// the PC's time zone: "YYYY-MM-DD HH:MM:SS".
+function shanghaiNow() {
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false}).format(new Date());
 }
 
-// Now in the clinic's local time (Asia/Shanghai, as occurred_at is), whatever
-// the PC's time zone: YYYY-MM-DDTHH:MM for a datetime-local input.
+// A fresh record_id: web-YYYYMMDD-HHMMSS-xxxxN (1-64 of [A-Za-z0-9._:-]).
+function newRecordId() {
+  state.sequence += 1;
+  const digits = shanghaiNow().replace(/[^0-9 ]/g, '').replace(' ', '-');
+  return 'web-' + digits + '-' + Math.random().toString(36).slice(2, 6) + state.sequence;
+}
+
+// YYYY-MM-DDTHH:MM for a datetime-local input.
 function nowLocalMinute() {
-  const text = new Intl.DateTimeFormat('sv-SE', {
-    timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', hour12: false}).format(new Date());
-  return text.replace(' ', 'T');
+  return shanghaiNow().slice(0, 16).replace(' ', 'T');
 }
 
 function optionsFor(spec) {
@@ -208,8 +210,7 @@ function recordOf(form) {
 function addRecent(record, result) {
   const names = {accepted: '已保存', duplicate: '重复, 未再保存', rejected: '有误, 未保存'};
   const row = element('tr', {class: 'result-' + result}, [
-    element('td', {text: new Date().toLocaleTimeString('zh-CN',
-                                                      {timeZone: 'Asia/Shanghai', hour12: false})}),
+    element('td', {text: shanghaiNow().slice(11)}),
     element('td', {text: record.record_id || ''}),
     element('td', {text: state.kindNames[record.kind] || record.kind}),
     element('td', {class: 'result', text: names[result] || result})]);
