@@ -4,12 +4,14 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -25,10 +27,86 @@ const absl::CivilSecond kEarliestOccurred(2000, 1, 1, 0, 0, 0);
 constexpr int64_t kSecondsPerDay = 86400;
 
 absl::Status Fail(std::string* bad_column, absl::string_view column,
-                  absl::string_view message) {
+                  absl::string_view code, absl::string_view message) {
   *bad_column = std::string(column);
-  return absl::InvalidArgumentError(message);
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kReasonCodePayload, absl::Cord(code));
+  return status;
 }
+
+// -----------------------------------------------------------------------------
+// The zh-CN sentences of the refusals (record_parse.h "Reason codes"), for the
+// clinic page; the English reasons are built where each rule is checked below.
+// An entry with a column applies to that column only; {column} is the column's
+// zh-CN name.
+
+struct ReasonText {
+  absl::string_view code;
+  absl::string_view column;  // empty: any column
+  absl::string_view zh;
+};
+
+constexpr ReasonText kReasonsZh[] = {
+    {"missing", "", "请填写{column}"},
+    {"bad_number", "cost_yuan",
+     "费用须为 0-100000000 元, 最多两位小数 (如 12.50)"},
+    {"bad_number", "dose", "剂次须为 1-99 的整数"},
+    {"bad_number", "systolic", "收缩压须为 40-300 的整数 (mmHg)"},
+    {"bad_number", "diastolic", "舒张压须为 40-300 的整数 (mmHg)"},
+    {"bad_number", "fasting_glucose",
+     "空腹血糖须为 1.0-40.0 mmol/L, 最多两位小数 (如 6.1)"},
+    {"bad_number", "participants", "参加人数须为 1-1000000 的整数"},
+    {"bad_record_id", "",
+     "记录编号须为 1-64 个字符, 只能用字母、数字和 . _ : -"},
+    {"bad_action", "", "操作须为 new (新增) 或 void (作废)"},
+    {"unknown_kind", "", "不是已知的记录类别"},
+    {"bad_date_time", "",
+     "发生时间格式应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM (本地时间)"},
+    {"too_early", "occurred_at", "发生时间早于 2000-01-01, 请检查年份"},
+    {"in_future", "", "发生时间比现在晚一天以上, 请检查日期和电脑的时钟"},
+    {"bad_patient_id", "", "健康档案编号须为 1-64 个字符, 不含控制字符"},
+    {"resident_id_number", "",
+     "这是身份证号, 身份证号不得离开卫生室: 请填写健康档案编号"},
+    {"bad_sex", "", "性别须为 男 或 女 (也可写 M/F 或 1/2)"},
+    {"bad_date", "", "出生日期格式应为 YYYY-MM-DD, 如 1958-03-21"},
+    {"too_early", "birth_date", "出生日期早于 1900-01-01, 请检查年份"},
+    {"birth_after_occurred", "", "出生日期晚于发生日期"},
+    {"child_too_old", "", "0-6岁儿童健康检查只适用于 0-6 岁的儿童"},
+    {"elderly_too_young", "", "老年人健康体检只适用于 65 岁及以上的老人"},
+    {"bad_icd10", "", "ICD-10 编码最多 32 个字符, 如 I10"},
+    {"bad_vaccine", "",
+     "疫苗须为 1-32 位字母、数字、_ 或 - 组成的代码, 如 HepB、BCG、DTaP、MMR"},
+    {"unknown_disease", "", "不是法定传染病目录中的病种"},
+    {"unknown_referral_target", "",
+     "转诊去向须为 乡镇卫生院、县级医院 或 县外"},
+    {"void_extra_column", "", "作废记录只需记录编号和类别, 不应填写{column}"},
+    {"nothing_to_void", "", "本卫生室从未录入过这个记录编号, 无法作废"},
+    {"void_kind_mismatch", "", "作废记录的类别与原记录不一致"},
+    {"record_id_conflict", "",
+     "这个记录编号已录入过不同的内容; 如需更正, 请先作废原记录, "
+     "再用新的记录编号录入"},
+};
+
+// The columns of spec/records.md by their zh-CN names.
+constexpr std::pair<absl::string_view, absl::string_view> kColumnsZh[] = {
+    {"record_id", "记录编号"},
+    {"action", "操作"},
+    {"kind", "记录类别"},
+    {"occurred_at", "发生时间"},
+    {"patient_id", "健康档案编号"},
+    {"sex", "性别"},
+    {"birth_date", "出生日期"},
+    {"cost_yuan", "费用 (元)"},
+    {"icd10", "诊断 (ICD-10)"},
+    {"vaccine", "疫苗"},
+    {"dose", "剂次"},
+    {"systolic", "收缩压"},
+    {"diastolic", "舒张压"},
+    {"fasting_glucose", "空腹血糖"},
+    {"disease", "传染病病种"},
+    {"participants", "参加人数"},
+    {"referred_to", "转诊去向"},
+};
 
 // -----------------------------------------------------------------------------
 // Text helpers.
@@ -150,7 +228,7 @@ std::string FormatScaled(int64_t v, int scale) {
 absl::Status CheckRange(const NumberRule& rule, int64_t value,
                         absl::string_view shown, std::string* bad_column) {
   if (value >= rule.min && value <= rule.max) return absl::OkStatus();
-  return Fail(bad_column, rule.column,
+  return Fail(bad_column, rule.column, "bad_number",
               absl::StrCat(rule.column, " '", shown, "' is ",
                            value < rule.min ? "too small" : "too large",
                            "; expected ", rule.expected));
@@ -173,14 +251,14 @@ absl::StatusOr<int64_t> ParseNumber(const NumberRule& rule,
                    AllOf(frac, IsDigit) &&
                    (dot == absl::string_view::npos || !frac.empty());
   if (!syntax_ok || (rule.scale == 0 && dot != absl::string_view::npos)) {
-    return Fail(bad_column, rule.column,
+    return Fail(bad_column, rule.column, "bad_number",
                 absl::StrCat(rule.column, " '", text, "' is not ",
                              rule.scale == 0 ? "a whole number" : "a number",
                              "; expected ", rule.expected));
   }
   if (static_cast<int>(frac.size()) > rule.scale) {
     return Fail(
-        bad_column, rule.column,
+        bad_column, rule.column, "bad_number",
         absl::StrCat(rule.column, " '", text, "' has more than ", rule.scale,
                      " decimal places; expected ", rule.expected));
   }
@@ -190,7 +268,7 @@ absl::StatusOr<int64_t> ParseNumber(const NumberRule& rule,
   absl::string_view significant =
       nz == absl::string_view::npos ? absl::string_view() : whole.substr(nz);
   if (significant.size() > 15) {
-    return Fail(bad_column, rule.column,
+    return Fail(bad_column, rule.column, "bad_number",
                 absl::StrCat(rule.column, " '", text, "' is ",
                              negative ? "too small" : "too large",
                              "; expected ", rule.expected));
@@ -217,14 +295,14 @@ std::string KindList() {
 
 absl::Status UnknownKind(absl::string_view shown, std::string* bad_column) {
   return Fail(
-      bad_column, "kind",
+      bad_column, "kind", "unknown_kind",
       absl::StrCat("kind '", shown, "' is not a known kind; expected one of ",
                    KindList()));
 }
 
 absl::Status UnknownDisease(absl::string_view shown, std::string* bad_column) {
   return Fail(
-      bad_column, "disease",
+      bad_column, "disease", "unknown_disease",
       absl::StrCat(
           "disease '", shown,
           "' is not a code of the notifiable disease list (e.g. measles, "
@@ -233,21 +311,22 @@ absl::Status UnknownDisease(absl::string_view shown, std::string* bad_column) {
 
 absl::Status UnknownReferralTarget(absl::string_view shown,
                                    std::string* bad_column) {
-  return Fail(bad_column, "referred_to",
+  return Fail(bad_column, "referred_to", "unknown_referral_target",
               absl::StrCat("referred_to '", shown,
                            "' must be township, county or outside"));
 }
 
 absl::Status BadSex(absl::string_view shown, std::string* bad_column) {
   return Fail(
-      bad_column, "sex",
+      bad_column, "sex", "bad_sex",
       absl::StrCat("sex '", shown, "' must be M or F (also 男/女 or 1/2)"));
 }
 
 absl::Status CheckRecordId(absl::string_view id, std::string* bad_column) {
-  if (id.empty()) return Fail(bad_column, "record_id", "record_id is missing");
+  if (id.empty())
+    return Fail(bad_column, "record_id", "missing", "record_id is missing");
   if (id.size() > 64 || !AllOf(id, IsRecordIdChar)) {
-    return Fail(bad_column, "record_id",
+    return Fail(bad_column, "record_id", "bad_record_id",
                 absl::StrCat("record_id '", id,
                              "' must be 1-64 characters of letters A-Z a-z, "
                              "digits and . _ : -"));
@@ -264,7 +343,7 @@ absl::Status CheckPatientId(absl::string_view id, std::string* bad_column) {
   bool control = false;
   if (!ScanUtf8(id, &chars, &control) || control || chars < 1 || chars > 64) {
     return Fail(
-        bad_column, "patient_id",
+        bad_column, "patient_id", "bad_patient_id",
         absl::StrCat(
             "patient_id '", control ? "(contains control characters)" : id,
             "' must be 1-64 characters without control characters (the "
@@ -272,7 +351,7 @@ absl::Status CheckPatientId(absl::string_view id, std::string* bad_column) {
   }
   if (IsResidentIdNumber(id)) {
     return Fail(
-        bad_column, "patient_id",
+        bad_column, "patient_id", "resident_id_number",
         absl::StrCat(
             "patient_id '", MaskIdNumber(id),
             "' is a resident identity number (身份证号); identity numbers must "
@@ -287,7 +366,7 @@ absl::Status CheckIcd10(absl::string_view icd10, std::string* bad_column) {
   bool control = false;
   if (!ScanUtf8(icd10, &chars, &control) || control || chars > 32) {
     return Fail(
-        bad_column, "icd10",
+        bad_column, "icd10", "bad_icd10",
         absl::StrCat(
             "icd10 '", control ? "(contains control characters)" : icd10,
             "' must be at most 32 characters without control characters, "
@@ -300,7 +379,7 @@ absl::Status CheckVaccine(absl::string_view vaccine, std::string* bad_column) {
   if (vaccine.empty() || vaccine.size() > 32 ||
       !AllOf(vaccine, IsVaccineChar)) {
     return Fail(
-        bad_column, "vaccine",
+        bad_column, "vaccine", "bad_vaccine",
         absl::StrCat(
             "vaccine '", vaccine,
             "' must be a code of 1-32 letters, digits, _ or -, e.g. HepB, BCG, "
@@ -312,7 +391,7 @@ absl::Status CheckVaccine(absl::string_view vaccine, std::string* bad_column) {
 absl::Status Missing(absl::string_view column, absl::string_view kind,
                      std::string* bad_column) {
   return Fail(
-      bad_column, column,
+      bad_column, column, "missing",
       absl::StrCat(column, " is missing; it is required for kind ", kind));
 }
 
@@ -320,6 +399,36 @@ absl::Status Missing(absl::string_view column, absl::string_view kind,
 std::string LowerAscii(absl::string_view s) { return absl::AsciiStrToLower(s); }
 
 }  // namespace
+
+std::string ReasonCode(const absl::Status& status) {
+  const auto code = status.GetPayload(kReasonCodePayload);
+  return code.has_value() ? std::string(*code) : std::string();
+}
+
+absl::string_view ColumnNameZh(absl::string_view column) {
+  for (const auto& [code, zh] : kColumnsZh) {
+    if (code == column) return zh;
+  }
+  return column;
+}
+
+std::string ReasonZh(absl::string_view code, absl::string_view column,
+                     absl::string_view reason) {
+  const ReasonText* found = nullptr;
+  for (const ReasonText& r : kReasonsZh) {
+    if (r.code != code || code.empty()) continue;
+    if (r.column == column) {
+      found = &r;
+      break;
+    }
+    if (r.column.empty() && found == nullptr) found = &r;
+  }
+  if (found == nullptr) {
+    return absl::StrCat(column.empty() ? "该行" : ColumnNameZh(column),
+                        "有误: ", reason);
+  }
+  return absl::StrReplaceAll(found->zh, {{"{column}", ColumnNameZh(column)}});
+}
 
 bool IsResidentIdNumber(absl::string_view text) {
   static constexpr int kWeights[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
@@ -356,7 +465,7 @@ absl::Status CheckVoid(const Record& record, std::string* bad_column) {
   if (!record.referred_to().empty()) extra = "referred_to";
   if (extra == nullptr) return absl::OkStatus();
   return Fail(
-      bad_column, extra,
+      bad_column, extra, "void_extra_column",
       absl::StrCat("a void record carries only record_id and kind, but it has ",
                    extra));
 }
@@ -364,17 +473,17 @@ absl::Status CheckVoid(const Record& record, std::string* bad_column) {
 absl::Status CheckOccurredAt(int64_t occurred, absl::CivilSecond now,
                              std::string* bad_column) {
   if (occurred == 0) {
-    return Fail(bad_column, "occurred_at", "occurred_at is missing");
+    return Fail(bad_column, "occurred_at", "missing", "occurred_at is missing");
   }
   if (occurred < LocalSeconds(kEarliestOccurred)) {
-    return Fail(bad_column, "occurred_at",
+    return Fail(bad_column, "occurred_at", "too_early",
                 absl::StrCat("occurred_at '", FormatLocalSeconds(occurred),
                              "' is before 2000-01-01; check the year"));
   }
   const int64_t latest = LocalSeconds(now) + kSecondsPerDay;
   if (occurred > latest) {
     return Fail(
-        bad_column, "occurred_at",
+        bad_column, "occurred_at", "in_future",
         absl::StrCat("occurred_at '", FormatLocalSeconds(occurred),
                      "' is more than one day in the future (the time now is ",
                      FormatLocalSeconds(LocalSeconds(now)),
@@ -405,12 +514,12 @@ absl::Status CheckPerson(const Record& record, const KindInfo& kind,
   }
   *birth = DayFromEpochDays(record.birth_date());
   if (**birth < kEarliestBirth) {
-    return Fail(bad_column, "birth_date",
+    return Fail(bad_column, "birth_date", "too_early",
                 absl::StrCat("birth_date '", FormatDay(**birth),
                              "' is before 1900-01-01; check the year"));
   }
   if (**birth > occurred_day) {
-    return Fail(bad_column, "birth_date",
+    return Fail(bad_column, "birth_date", "birth_after_occurred",
                 absl::StrCat("birth_date '", FormatDay(**birth),
                              "' is after the date of occurred_at (",
                              FormatDay(occurred_day), ")"));
@@ -495,14 +604,14 @@ absl::Status CheckAge(absl::string_view code, absl::CivilDay birth,
                       absl::CivilDay occurred_day, std::string* bad_column) {
   int age = AgeInFullYears(birth, occurred_day);
   if (code == "child_health_check" && age > 6) {
-    return Fail(bad_column, "birth_date",
+    return Fail(bad_column, "birth_date", "child_too_old",
                 absl::StrCat("child_health_check is for children aged 0-6, "
                              "but someone born on ",
                              FormatDay(birth), " is ", age, " on ",
                              FormatDay(occurred_day)));
   }
   if (code == "elderly_health_check" && age < 65) {
-    return Fail(bad_column, "birth_date",
+    return Fail(bad_column, "birth_date", "elderly_too_young",
                 absl::StrCat("elderly_health_check is for people aged 65 or "
                              "more, but someone born on ",
                              FormatDay(birth), " is ", age, " on ",
@@ -520,7 +629,9 @@ absl::Status ValidateRecord(const Record& record, absl::CivilSecond now,
   bad_column->clear();
 
   RETURN_IF_ERROR(CheckRecordId(record.record_id(), bad_column));
-  if (record.kind().empty()) return Fail(bad_column, "kind", "kind is missing");
+  if (record.kind().empty()) {
+    return Fail(bad_column, "kind", "missing", "kind is missing");
+  }
   const KindInfo* kind = FindKind(record.kind());
   if (kind == nullptr) return UnknownKind(record.kind(), bad_column);
   if (record.is_void()) return CheckVoid(record, bad_column);
@@ -562,7 +673,7 @@ absl::Status ParseWhenAndWho(const RowCells& cells, Record* r,
     absl::CivilSecond t;
     if (!ParseDayTime(*v, &t)) {
       return Fail(
-          bad_column, "occurred_at",
+          bad_column, "occurred_at", "bad_date_time",
           absl::StrCat("occurred_at '", *v,
                        "' is not a valid date or time; expected YYYY-MM-DD, "
                        "YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS (local time)"));
@@ -584,7 +695,7 @@ absl::Status ParseWhenAndWho(const RowCells& cells, Record* r,
     absl::CivilDay day;
     if (!ParseDay(*v, &day)) {
       return Fail(
-          bad_column, "birth_date",
+          bad_column, "birth_date", "bad_date",
           absl::StrCat(
               "birth_date '", *v,
               "' is not a valid date; expected YYYY-MM-DD, e.g. 1958-03-21"));
@@ -655,14 +766,14 @@ absl::StatusOr<Record> ParseRow(const RawRow& row, absl::CivilSecond now,
     if (action == "void") {
       is_void = true;
     } else if (action != "new") {
-      return Fail(bad_column, "action",
+      return Fail(bad_column, "action", "bad_action",
                   absl::StrCat("action '", *v,
                                "' must be new or void (empty means new)"));
     }
   }
 
   if (!(v = cells.Get("kind"))) {
-    return Fail(bad_column, "kind", "kind is missing");
+    return Fail(bad_column, "kind", "missing", "kind is missing");
   }
   const KindInfo* kind = FindKind(LowerAscii(*v));
   if (kind == nullptr) return UnknownKind(*v, bad_column);

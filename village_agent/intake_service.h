@@ -14,8 +14,9 @@
 
 namespace sanji {
 
-// The agent's status, as `village_agent status`, /metrics and the clinic page
-// show it.
+// Fills `status` with what `village_agent status` shows: the intake's counts
+// and the uploader's link. The Status RPC, /metrics and the clinic page
+// (village_agent/clinic_page.h) all answer with it.
 void FillAgentStatus(const RecordIntake& intake, const Uploader& uploader,
                      AgentStatus* status);
 

@@ -13,6 +13,7 @@
 #include "common/shutdown.h"
 #include "common/status_text.h"
 #include "proto/village_sync.grpc.pb.h"
+#include "village_agent/clinic_page.h"
 #include "village_agent/intake_service.h"
 #include "village_agent/record_file.h"
 #include "village_agent/record_intake.h"
@@ -24,6 +25,9 @@ ABSL_FLAG(std::string, data_dir, "",
 ABSL_FLAG(std::string, township, "", "HOST:PORT of the township node (serve).");
 ABSL_FLAG(std::string, listen, "127.0.0.1:7001",
           "HOST:PORT for the intake API (serve).");
+ABSL_FLAG(std::string, http, "",
+          "127.0.0.1:PORT for the clinic page (serve; loopback only; off "
+          "without it).");
 ABSL_FLAG(int64_t, max_buffer_mb, 256,
           "Records waiting to sync may take at most this many MB; beyond it "
           "new records are "
@@ -44,6 +48,7 @@ constexpr char kUsage[] = R"(village_agent: the village clinic's Sanji agent.
 
   village_agent serve --village_id=ID --data_dir=DIR --township=HOST:PORT --listen=HOST:PORT
                       (--insecure | --tls_cert=F --tls_key=F --tls_ca=F) [--max_buffer_mb=N]
+                      [--http=127.0.0.1:PORT]
   village_agent import --agent=HOST:PORT [--encoding=auto|utf-8|gb18030] FILE...
   village_agent status --agent=HOST:PORT [--format=text|json]
 
@@ -53,6 +58,23 @@ loopback address and TLS elsewhere; import and status take the TLS flags to
 reach an agent off loopback.
 
 Exit status: 0 success, 1 failure at run time (or rejected rows), 2 bad usage.)";
+
+// The clinic page's endpoint for --http, not yet started (nullptr without the
+// flag); exits 2 when the address is not a loopback one.
+std::unique_ptr<HttpEndpoint> ClinicEndpointOrExit(
+    const TransportSecurity& security) {
+  const std::string& listen = absl::GetFlag(FLAGS_http);
+  if (listen.empty()) return nullptr;
+  return HttpEndpointOrExit("http", listen, security,
+                            HttpAudience::kLoopbackOnly);
+}
+
+// Serves the clinic page on `endpoint` (if any), or exits 1.
+void StartClinicPage(HttpEndpoint* endpoint, ClinicPage* page) {
+  if (endpoint == nullptr) return;
+  page->Install(&endpoint->server());
+  StartHttpOrExit("village_agent", "http", endpoint);
+}
 
 int Serve() {
   SetPrivateFileModes();
@@ -66,6 +88,7 @@ int Serve() {
   const TransportSecurity security =
       ServerSecurityOrExit({Identity::Kind::kVillage, village});
   if (absl::Status s = CheckLinkCompression(); !s.ok()) ExitUsage(s.message());
+  std::unique_ptr<HttpEndpoint> http = ClinicEndpointOrExit(security);
 
   IntakeOptions options;
   options.village_id = village;
@@ -98,6 +121,8 @@ int Serve() {
   std::unique_ptr<HttpEndpoint> metrics_http =
       StartMetricsOrExit("village_agent", security, metrics);
   uploader.Start();
+  ClinicPage page(intake->get(), &uploader);
+  StartClinicPage(http.get(), &page);
   std::fprintf(stderr,
                "village_agent: village %s listening on %s (epoch %llu, %llu "
                "records accepted, "
@@ -108,7 +133,10 @@ int Serve() {
                static_cast<unsigned long long>((*intake)->last_seq() -
                                                (*intake)->acked_seq()),
                uploader_options.township.c_str());
-  ServeUntilSignal("village_agent", server.get());
+  // The page first: no record is taken once the intake stops.
+  ServeUntilSignal("village_agent", server.get(), [&http] {
+    if (http != nullptr) http->Stop();
+  });
   uploader.Stop();
   return 0;
 }

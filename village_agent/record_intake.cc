@@ -24,10 +24,11 @@ uint64_t DecodeU64(const std::optional<std::string>& value) {
   return v;
 }
 
-RowOutcome Rejected(std::string column, std::string reason) {
+RowOutcome Rejected(std::string column, std::string code, std::string reason) {
   RowOutcome o;
   o.set_result(RowOutcome::REJECTED);
   o.set_column(std::move(column));
+  o.set_reason_code(std::move(code));
   o.set_reason(std::move(reason));
   return o;
 }
@@ -135,7 +136,8 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
     if (record.ok()) {
       parsed[i] = std::move(*record);
     } else {
-      outcomes[i] = Rejected(column, std::string(record.status().message()));
+      outcomes[i] = Rejected(column, ReasonCode(record.status()),
+                             std::string(record.status().message()));
     }
   }
 
@@ -216,15 +218,16 @@ absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,
   std::string new_state;
   if (record.is_void()) {
     if (!stored.has_value()) {
-      return Rejected("record_id",
+      return Rejected("record_id", "nothing_to_void",
                       absl::StrCat("record_id '", record.record_id(),
                                    "' was never accepted here, so there "
                                    "is nothing to void"));
     }
     if (previous_record.kind() != record.kind()) {
-      return Rejected("kind", absl::StrCat("record '", record.record_id(),
-                                           "' is a ", previous_record.kind(),
-                                           ", not a ", record.kind()));
+      return Rejected(
+          "kind", "void_kind_mismatch",
+          absl::StrCat("record '", record.record_id(), "' is a ",
+                       previous_record.kind(), ", not a ", record.kind()));
     }
     if (previous.voided) return WithResult(RowOutcome::DUPLICATE);
     new_state = EncodeStoredRecord(/*voided=*/true, previous.record_bytes);
@@ -235,7 +238,7 @@ absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,
         return WithResult(RowOutcome::DUPLICATE);
       }
       return Rejected(
-          "record_id",
+          "record_id", "record_id_conflict",
           absl::StrCat(
               "record_id '", record.record_id(),
               "' was already accepted with different content; to correct a "

@@ -50,6 +50,20 @@ void Uploader::FillStatus(AgentStatus* status) const {
   int64_t last_ms = 0;
   loop_.Read(&link_state, &last_ms, &last_error);
   options_.security.ExplainState(&link_state, &last_error);
+  // A stream waits for the link (wait_for_ready) without failing, so while
+  // gRPC's connection attempts fail the session is still "connecting": say
+  // what is happening instead.
+  if (link_state == "connecting" &&
+      channel_->GetState(/*try_to_connect=*/false) ==
+          GRPC_CHANNEL_TRANSIENT_FAILURE) {
+    link_state = "down";
+    if (last_error.empty()) {
+      last_error = absl::StrCat("UNAVAILABLE: cannot connect to township ",
+                                options_.township,
+                                ": it does not answer (is township_node "
+                                "running there, and the network up?)");
+    }
+  }
   status->set_link_state(link_state);
   status->set_last_sync_unix_ms(last_ms);
   status->set_last_error(last_error);

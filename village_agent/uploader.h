@@ -41,7 +41,8 @@ class Uploader {
   void Start();
   void Stop();
 
-  // Fills link_state, last_sync_unix_ms and last_error.
+  // Fills link_state, last_sync_unix_ms and last_error; "down" with why while
+  // the township cannot be connected to.
   void FillStatus(AgentStatus* status) const;
   // How the last failed connection ended, with the peer's code (OK once the
   // link works again).

@@ -844,5 +844,77 @@ TEST(NowLocalTest, IsUtcPlusEight) {
   EXPECT_LE(diff, 8 * 3600 + 5);
 }
 
+// Every refusal carries a reason code with a zh-CN sentence of its own (the
+// clinic page's), not the generic fallback, and keeps its English reason.
+TEST(ReasonZhTest, EveryRefusalHasItsChineseSentence) {
+  struct Case {
+    RawRow row;
+    const char* code;
+    const char* column;
+    const char* zh;
+  };
+  const Case cases[] = {
+      {Person("hypertension_followup",
+              {{"systolic", "999"}, {"diastolic", "80"}}),
+       "bad_number", "systolic", "收缩压须为 40-300 的整数 (mmHg)"},
+      {Person("hypertension_followup",
+              {{"systolic", "12a"}, {"diastolic", "80"}}),
+       "bad_number", "systolic", "收缩压须为 40-300 的整数 (mmHg)"},
+      {Person("outpatient_visit", {{"cost_yuan", "1.234"}}), "bad_number",
+       "cost_yuan", "费用须为 0-100000000 元, 最多两位小数 (如 12.50)"},
+      {Person("outpatient_visit"), "missing", "cost_yuan", "请填写费用 (元)"},
+      {Person("outpatient_visit", {{"cost_yuan", "1"}, {"patient_id", ""}}),
+       "missing", "patient_id", "请填写健康档案编号"},
+      {Person("outpatient_visit", {{"cost_yuan", "1"}, {"sex", "X"}}),
+       "bad_sex", "sex", "性别须为 男 或 女 (也可写 M/F 或 1/2)"},
+      {Person("outpatient_visit",
+              {{"cost_yuan", "1"}, {"patient_id", "11010519491231002X"}}),
+       "resident_id_number", "patient_id",
+       "这是身份证号, 身份证号不得离开卫生室: 请填写健康档案编号"},
+      {Person("outpatient_visit",
+              {{"cost_yuan", "1"}, {"occurred_at", "2025-02-30"}}),
+       "bad_date_time", "occurred_at",
+       "发生时间格式应为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM (本地时间)"},
+      {Person("outpatient_visit",
+              {{"cost_yuan", "1"}, {"occurred_at", "2030-01-01"}}),
+       "in_future", "occurred_at",
+       "发生时间比现在晚一天以上, 请检查日期和电脑的时钟"},
+      {Person("outpatient_visit",
+              {{"cost_yuan", "1"}, {"occurred_at", "1999-01-01"}}),
+       "too_early", "occurred_at", "发生时间早于 2000-01-01, 请检查年份"},
+      {Person("outpatient_visit",
+              {{"cost_yuan", "1"}, {"birth_date", "1899-01-01"}}),
+       "too_early", "birth_date", "出生日期早于 1900-01-01, 请检查年份"},
+      {Person("child_health_check"), "child_too_old", "birth_date",
+       "0-6岁儿童健康检查只适用于 0-6 岁的儿童"},
+      {Person("infectious_disease_report", {{"disease", "flu"}}),
+       "unknown_disease", "disease", "不是法定传染病目录中的病种"},
+      {Row({{"record_id", "r 1"}, {"kind", "outpatient_visit"}}),
+       "bad_record_id", "record_id",
+       "记录编号须为 1-64 个字符, 只能用字母、数字和 . _ : -"},
+      {Row({{"record_id", "r1"}, {"kind", "walk"}}), "unknown_kind", "kind",
+       "不是已知的记录类别"},
+      {Row({{"record_id", "r1"}, {"kind", "referral"}, {"action", "undo"}}),
+       "bad_action", "action", "操作须为 new (新增) 或 void (作废)"},
+  };
+  for (const Case& c : cases) {
+    std::string column;
+    absl::StatusOr<Record> r = ParseRow(c.row, kNow, &column);
+    ASSERT_FALSE(r.ok()) << c.code;
+    EXPECT_EQ(ReasonCode(r.status()), c.code) << r.status();
+    EXPECT_EQ(column, c.column) << r.status();
+    EXPECT_EQ(ReasonZh(ReasonCode(r.status()), column, r.status().message()),
+              c.zh)
+        << r.status();
+  }
+}
+
+TEST(ReasonZhTest, UnknownReasonFallsBackWithTheEnglishText) {
+  EXPECT_EQ(ReasonZh("", "", "the line is not valid JSON"),
+            "该行有误: the line is not valid JSON");
+  EXPECT_EQ(ReasonZh("no_such_code", "systolic", "odd"), "收缩压有误: odd");
+  EXPECT_EQ(ColumnNameZh("no_such_column"), "no_such_column");
+}
+
 }  // namespace
 }  // namespace sanji
