@@ -15,8 +15,8 @@ absl::Status SplitListen(absl::string_view listen, std::string* host,
                          int* port) {
   const size_t colon = listen.rfind(':');
   if (colon == absl::string_view::npos || colon == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "'", listen, "' is not HOST:PORT (e.g. 127.0.0.1:8080)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", listen, "' is not HOST:PORT (e.g. 127.0.0.1:8080)"));
   }
   absl::string_view h = listen.substr(0, colon);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') {
@@ -60,6 +60,9 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Create(
   server->new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
+  // An idle keep-alive connection holds a pool thread, and Stop() waits for
+  // it: a browser's would keep a stopping node up for httplib's default 5 s.
+  server->set_keep_alive_timeout(1);
   server->set_read_timeout(10, 0);
   server->set_write_timeout(10, 0);
   server->set_payload_max_length(64u << 20);

@@ -5,9 +5,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/http_endpoint.h"
 #include "common/org_code.h"
@@ -185,6 +188,35 @@ std::string SseAlertEvent(const AlertEntry& entry) {
                       "\nevent: alert\ndata: ", AlertJson(entry), "\n\n");
 }
 
+// Whether the request's Accept-Encoding takes gzip.
+bool TakesGzip(const httplib::Request& req) {
+  for (absl::string_view coding : absl::StrSplit(
+           req.get_header_value("Accept-Encoding"), ',', absl::SkipEmpty())) {
+    coding = absl::StripAsciiWhitespace(coding);
+    if (absl::StartsWith(coding, "gzip") && !absl::EndsWith(coding, "q=0")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A file of the page, gzipped when the browser takes it. Given through a
+// content provider of known length, which cpp-httplib sends as it is: it
+// compresses only set_content() bodies, and again on every request.
+void ServeAsset(const WebAsset& asset, const httplib::Request& req,
+                httplib::Response* res) {
+  const bool gzip = TakesGzip(req);
+  const absl::string_view bytes = gzip ? asset.gzip : asset.data;
+  if (gzip) res->set_header("Content-Encoding", "gzip");
+  res->set_header("Vary", "Accept-Encoding");
+  res->set_header("Cache-Control", "no-cache");
+  res->set_content_provider(
+      bytes.size(), asset.content_type,
+      [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+        return sink.write(bytes.data() + offset, length);
+      });
+}
+
 }  // namespace
 
 Dashboard::Dashboard(std::string county_id, Sources sources, WebLogin* login)
@@ -223,11 +255,10 @@ void Dashboard::Install(httplib::Server* server) {
   for (const WebAsset& asset : WebAssets()) {
     const std::string path =
         asset.path == "index.html" ? "/" : absl::StrCat("/", asset.path);
-    server->Get(path, [&asset](const httplib::Request&,
-                               httplib::Response& res) {
-      res.set_header("Cache-Control", "no-cache");
-      res.set_content(asset.data.data(), asset.data.size(), asset.content_type);
-    });
+    server->Get(path,
+                [&asset](const httplib::Request& req, httplib::Response& res) {
+                  ServeAsset(asset, req, &res);
+                });
   }
 }
 
@@ -407,7 +438,9 @@ void Dashboard::AlertStream(const httplib::Request& req,
   }
   res->set_header("Cache-Control", "no-store");
   res->set_chunked_content_provider(
-      "text/event-stream; charset=utf-8",
+      // Exactly this type: cpp-httplib compresses any other text/ type,
+      // which would hold events back in the compressor.
+      "text/event-stream",
       [this, state](size_t, httplib::DataSink& sink) {
         if (shutting_down_) {
           sink.done();

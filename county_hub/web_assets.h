@@ -18,6 +18,7 @@ struct WebAsset {
   std::string path;          // "index.html", "app.js", "echarts.min.js" ...
   const char* content_type;  // e.g. "text/html; charset=utf-8"
   absl::string_view data;    // the file's bytes, for the program's lifetime
+  absl::string_view gzip;    // the same gzipped (gzip -9 -n), likewise
 };
 
 // Every file of the page, index.html first.
