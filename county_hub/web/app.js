@@ -197,25 +197,32 @@ async function load() {
   $('#loading').hidden = false;
   showError('');
   try {
-    const orgs = await api('/api/orgs?' + query({ period }));
+    // The table first (what the office looks at), then the slower parts, each drawn as it
+    // comes: the trend is 12 monthly reports, the heat map 12 completeness reports.
+    const year = period.slice(0, 4);
+    const scope = { period, org };
+    const [orgs, rows] = await Promise.all([
+      api('/api/orgs?' + query({ period })),
+      api('/api/report?' + query({ ...scope, level: 'village' })),
+    ]);
     if (serial !== loadSerial) return;
     indexOrgs(orgs.county);
     renderCrumbs();
-    const year = period.slice(0, 4);
-    const scope = { period, org };
-    const [rows, completeness, heatmap, trend] = await Promise.all([
-      api('/api/report?' + query({ ...scope, level: 'village' })),
-      api('/api/completeness?' + query(scope)),
-      api('/api/completeness/heatmap?' + query({ year, org })),
-      api('/api/trend?' + query({ year, org })),
-    ]);
-    if (serial !== loadSerial) return;
     renderReport(rows);
-    renderCompleteness(completeness);
-    renderHeatmap(heatmap);
-    state.trend = trend;
-    renderTrend();
     renderDownloads();
+    performance.mark('sanji-table-filled');
+    const later = [
+      api('/api/completeness?' + query(scope)).then((c) => serial === loadSerial && renderCompleteness(c)),
+      api('/api/completeness/heatmap?' + query({ year, org })).then((h) => serial === loadSerial && renderHeatmap(h)),
+      api('/api/trend?' + query({ year, org })).then((t) => {
+        if (serial !== loadSerial) return;
+        state.trend = t;
+        renderTrend();
+      }),
+    ];
+    await Promise.all(later);  // the first error is shown
+    if (serial !== loadSerial) return;
+    performance.mark('sanji-loaded');
     document.body.dataset.loaded = period + '|' + org;
   } catch (e) {
     if (serial === loadSerial) showError(e.message);
@@ -384,6 +391,7 @@ function drawTrend() {
   const series = trend.indicators.find((s) => s.indicator === $('#trend-indicator').value);
   if (!trendChart) trendChart = echarts.init($('#trend-chart'));
   trendChart.setOption({
+    animation: false,
     tooltip: { trigger: 'axis' },
     grid: { left: 60, right: 24, top: 30, bottom: 30 },
     xAxis: { type: 'category', data: trend.months.map((m) => Number(m.slice(5)) + '月') },
@@ -401,7 +409,7 @@ function drawTrend() {
 
 function renderCompleteness(rows) {
   const head = el('tr', {}, ...['机构', '应报', '已报', '按时', '上报率', '及时率', '最近记录时间', '最近同步时间']
-    .map((t) => el('th', { textContent: t })));
+    .map((t, i) => el('th', { class: i ? '' : 'org-col', textContent: t })));
   const body = el('tbody');
   const scopeLevel = levelOf(state.org);
   for (const r of rows) {
@@ -438,6 +446,7 @@ function renderHeatmap(heat) {
        { type: 'inside', yAxisIndex: 0 }]
     : [];
   heatChart.setOption({
+    animation: false,
     tooltip: {
       formatter: (p) => names[p.value[1]] + ' ' + (p.value[0] + 1) + '月：' + HEAT_STATES[p.value[2]],
     },
