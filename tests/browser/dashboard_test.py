@@ -4,6 +4,8 @@ Usage: dashboard_test.py BUILD_DIR. Starts a county of 2 townships x 2 villages 
 binaries (tests/browser/county.py), imports a generated year, then on the page:
   - the county's view shows, cell for cell, what `county_hub report --format=json
     --level=village` says (the county, its townships and villages), the headline numbers too;
+  - a click on a column header sorts; the period picker's quarter and month show what the
+    report of that period says;
   - clicking a township drills down (its cells equal `report --org=TOWNSHIP`), then a village,
     and the breadcrumb leads back up;
   - an infectious_disease_report imported while the page is open appears in the line list
@@ -57,8 +59,37 @@ def compare_with_report(page, rows, what):
     print(f"ok: {what}: {len(rows)} cells of {len(orgs)} organisations equal the report")
 
 
-def wait_loaded(page, org=""):
-    page.wait_for(f"document.body.dataset.loaded === {json.dumps(YEAR + '|' + org)}")
+def wait_loaded(page, org="", period=YEAR):
+    page.wait_for(f"document.body.dataset.loaded === {json.dumps(period + '|' + org)}")
+
+
+def scroll_to(page, css):
+    """Scrolls `css` to the top, below the sticky header."""
+    page.evaluate(f"document.querySelector({json.dumps(css)}).scrollIntoView(); "
+                  "window.scrollBy(0, -84)")
+
+
+def sort_and_pick_period(page, c):
+    """Sorting by a column orders the townships; the picker's quarter is the report's."""
+    page.click('#org-table th[data-indicator="outpatient_visits"]')
+    order = page.evaluate("""[...document.querySelectorAll('#org-table tr.subtotal')].map(
+        r => Number(r.querySelector('td[data-indicator="outpatient_visits"]').textContent))""")
+    check(order == sorted(order, reverse=True), f"sorted descending: {order}")
+    page.click('#org-table th[data-indicator="outpatient_visits"]')
+    order = page.evaluate("""[...document.querySelectorAll('#org-table tr.subtotal')].map(
+        r => Number(r.querySelector('td[data-indicator="outpatient_visits"]').textContent))""")
+    check(order == sorted(order), f"sorted ascending: {order}")
+    print(f"ok: a click on 门急诊人次 sorts the townships descending, a second ascending")
+    page.fill("#period-kind", "quarter")
+    page.fill("#period-part", "Q3")
+    wait_loaded(page, "", YEAR + "-Q3")
+    compare_with_report(page, c.report_json(YEAR + "-Q3", "village"), "the picker's 2025-Q3")
+    page.fill("#period-kind", "month")
+    page.fill("#period-part", "07")
+    wait_loaded(page, "", YEAR + "-07")
+    compare_with_report(page, c.report_json(YEAR + "-07", "village"), "the picker's 2025-07")
+    page.fill("#period-kind", "year")
+    wait_loaded(page)
 
 
 def check_headline(page, rows, org_id):
@@ -113,7 +144,7 @@ def new_alert_and_review(page, c, shots):
     page.wait_for(f"document.querySelector('tr[data-alert=\"{alert_id}\"]') !== null")
     print(f"ok: the new case #{alert_id} appeared on the open page "
           f"{time.monotonic() - start:.1f} s after its import")
-    page.evaluate("document.getElementById('alerts-table').scrollIntoView()")
+    scroll_to(page, "#alerts-table")
     page.screenshot(os.path.join(shots, "4-alerts-new.png"))
     page.fill("#reviewer", "张医生")
     page.click(f'button.review[data-id="{alert_id}"]')
@@ -175,8 +206,11 @@ def run(build_dir):
         check_headline(page, rows, county.COUNTY)
         page.screenshot(os.path.join(shots, "1-county.png"))
         drill_down(page, c, shots)
-        page.evaluate("document.getElementById('trend-chart').scrollIntoView()")
-        page.screenshot(os.path.join(shots, "3-trend-completeness.png"))
+        sort_and_pick_period(page, c)
+        scroll_to(page, "#trend-chart")
+        page.screenshot(os.path.join(shots, "3-trend.png"))
+        scroll_to(page, "#completeness-table")
+        page.screenshot(os.path.join(shots, "3-completeness-heatmap.png"))
         new_alert_and_review(page, c, shots)
         check_downloads(page)
         errors = page.console_errors()
