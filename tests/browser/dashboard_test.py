@@ -12,7 +12,7 @@ binaries (tests/browser/county.py), imports a generated year, then on the page:
     (the page's server-sent events), and 审核 on the page marks it reviewed, as
     `county_hub alerts --format=json` then says;
   - every download answers with its content type and file name (the workbook starts with PK);
-  - no console errors.
+  - a bad period in the address shows the hub's Chinese message; no console errors.
 Screenshots go to BUILD_DIR/browser-screenshots/. Exit 77 (skipped) without Chromium.
 """
 
@@ -213,6 +213,13 @@ def run(build_dir):
         page.screenshot(os.path.join(shots, "3-completeness-heatmap.png"))
         new_alert_and_review(page, c, shots)
         check_downloads(page)
+        page.evaluate("location.hash = '#p=2025-Q5'")
+        shown = page.wait_for("!document.getElementById('error').hidden && "
+                              "document.getElementById('error').textContent")
+        check("统计期“2025-Q5”无效" in shown, f"the page shows {shown!r}")
+        print(f"ok: a bad period shows the hub's message: {shown}")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(os.path.join(shots, "7-bad-period.png"))
         errors = page.console_errors()
         check(not errors, f"console errors: {errors}")
         print("ok: no console errors")
