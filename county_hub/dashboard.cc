@@ -200,16 +200,30 @@ bool TakesGzip(const httplib::Request& req) {
   return false;
 }
 
-// A file of the page, gzipped when the browser takes it. Given through a
-// content provider of known length, which cpp-httplib sends as it is: it
-// compresses only set_content() bodies, and again on every request.
-void ServeAsset(const WebAsset& asset, const httplib::Request& req,
-                httplib::Response* res) {
+// The ETag of a file of the page: FNV-1a of its bytes, which change only
+// with the binary.
+std::string AssetTag(absl::string_view bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return absl::StrFormat("\"%016x\"", h);
+}
+
+// A file of the page: 304 when the browser has it (ETag), else gzipped when
+// the browser takes it. Given through a content provider of known length,
+// which cpp-httplib sends as it is: it compresses only set_content() bodies,
+// and again on every request.
+void ServeAsset(const WebAsset& asset, const std::string& tag,
+                const httplib::Request& req, httplib::Response* res) {
+  res->set_header("ETag", tag);
+  res->set_header("Vary", "Accept-Encoding");
+  res->set_header("Cache-Control", "no-cache");
+  if (req.get_header_value("If-None-Match") == tag) {
+    res->status = 304;
+    return;
+  }
   const bool gzip = TakesGzip(req);
   const absl::string_view bytes = gzip ? asset.gzip : asset.data;
   if (gzip) res->set_header("Content-Encoding", "gzip");
-  res->set_header("Vary", "Accept-Encoding");
-  res->set_header("Cache-Control", "no-cache");
   res->set_content_provider(
       bytes.size(), asset.content_type,
       [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
@@ -255,10 +269,10 @@ void Dashboard::Install(httplib::Server* server) {
   for (const WebAsset& asset : WebAssets()) {
     const std::string path =
         asset.path == "index.html" ? "/" : absl::StrCat("/", asset.path);
-    server->Get(path,
-                [&asset](const httplib::Request& req, httplib::Response& res) {
-                  ServeAsset(asset, req, &res);
-                });
+    server->Get(path, [&asset, tag = AssetTag(asset.data)](
+                          const httplib::Request& req, httplib::Response& res) {
+      ServeAsset(asset, tag, req, &res);
+    });
   }
 }
 

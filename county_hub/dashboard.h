@@ -48,7 +48,8 @@
 //                                      WorkSummary::Render
 //   /api/session                       {"user":""} when there is no login
 //                                        (InstallLogin answers it otherwise)
-//   /, /app.js, /style.css, /echarts.min.js: the page
+//   /, /app.js, /style.css, /echarts.min.js: the page (gzipped when taken;
+//                                        ETag, 304 when unchanged)
 //
 // Errors: {"error": a message in Chinese for the page}: 400 for a bad
 // period, org, level, year or body (a request the engine calls invalid), 403
