@@ -4,13 +4,19 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <optional>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpcpp/alarm.h"
+
+ABSL_FLAG(std::string, link_compression, "gzip",
+          "How a village agent or township node compresses what it sends to "
+          "its parent: gzip (default), deflate or none.");
 
 namespace sanji {
 
@@ -32,9 +38,9 @@ bool IsLoopbackAddress(absl::string_view address) {
          IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(
-    const std::string& target,
-    const std::shared_ptr<grpc::ChannelCredentials>& creds) {
+namespace {
+
+grpc::ChannelArguments ChannelArgs() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -46,7 +52,40 @@ std::shared_ptr<grpc::Channel> MakeChannel(
   // so a township that comes back is found quickly.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  return args;
+}
+
+std::optional<grpc_compression_algorithm> CompressionNamed(
+    absl::string_view name) {
+  if (name == "gzip") return GRPC_COMPRESS_GZIP;
+  if (name == "deflate") return GRPC_COMPRESS_DEFLATE;
+  if (name == "none") return GRPC_COMPRESS_NONE;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const std::string& target,
+    const std::shared_ptr<grpc::ChannelCredentials>& creds) {
+  return grpc::CreateCustomChannel(target, creds, ChannelArgs());
+}
+
+std::shared_ptr<grpc::Channel> MakeLinkChannel(
+    const std::string& target,
+    const std::shared_ptr<grpc::ChannelCredentials>& creds) {
+  grpc::ChannelArguments args = ChannelArgs();
+  args.SetCompressionAlgorithm(
+      CompressionNamed(absl::GetFlag(FLAGS_link_compression))
+          .value_or(GRPC_COMPRESS_NONE));
   return grpc::CreateCustomChannel(target, creds, args);
+}
+
+absl::Status CheckLinkCompression() {
+  const std::string name = absl::GetFlag(FLAGS_link_compression);
+  if (CompressionNamed(name).has_value()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--link_compression=", name, " is not gzip, deflate or none"));
 }
 
 void ConfigureServer(grpc::ServerBuilder* builder) {

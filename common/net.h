@@ -34,6 +34,17 @@ bool IsLoopbackAddress(absl::string_view address);
 std::shared_ptr<grpc::Channel> MakeChannel(
     const std::string& target,
     const std::shared_ptr<grpc::ChannelCredentials>& creds);
+// A node's channel to its parent (the uploader's, the forwarder's): as
+// MakeChannel, with what it sends compressed as --link_compression says
+// (gzip by default: the links are metered 4G). gRPC's per-message
+// compression is named in each message's grpc-encoding header and every gRPC
+// server decodes gzip, so a parent of an older version understands it.
+std::shared_ptr<grpc::Channel> MakeLinkChannel(
+    const std::string& target,
+    const std::shared_ptr<grpc::ChannelCredentials>& creds);
+// InvalidArgument unless --link_compression is gzip, deflate or none.
+absl::Status CheckLinkCompression();
+
 // Applies message limits and keepalive policy to a server being built.
 void ConfigureServer(grpc::ServerBuilder* builder);
 

@@ -6,12 +6,19 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/cli.h"
 #include "common/net.h"
 #include "common/shutdown.h"
 #include "common/status_text.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+
+ABSL_FLAG(std::string, metrics, "",
+          "HOST:PORT to serve Prometheus metrics at /metrics (serve); off "
+          "loopback HTTPS that requires a client certificate of --tls_ca.");
 
 namespace sanji {
 
@@ -121,11 +128,34 @@ void StartHttpOrExit(const char* program, const char* flag,
                endpoint->https() ? "HTTPS" : "HTTP", endpoint->port());
 }
 
+std::unique_ptr<HttpEndpoint> StartMetricsOrExit(
+    const char* program, const TransportSecurity& security,
+    const NodeMetrics& metrics) {
+  const std::string listen = absl::GetFlag(FLAGS_metrics);
+  if (listen.empty()) return nullptr;
+  std::unique_ptr<HttpEndpoint> endpoint =
+      HttpEndpointOrExit("metrics", listen, security, HttpAudience::kScraper);
+  metrics.Install(&endpoint->server());
+  StartHttpOrExit(program, "metrics", endpoint.get());
+  return endpoint;
+}
+
 std::unique_ptr<grpc::Server> StartServerOrExit(
     const std::string& listen, const TransportSecurity& security,
-    const std::vector<grpc::Service*>& services) {
+    const std::vector<grpc::Service*>& services, NodeMetrics* metrics) {
   RaiseOpenFileLimit();
+  // Both must come before the builder: they register with every server
+  // built afterwards.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  if (metrics != nullptr) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(metrics->InterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   ConfigureServer(&builder);
   security.ConfigureServer(&builder);
   int port = 0;
@@ -143,6 +173,12 @@ void ServeUntilSignal(const char* program, grpc::Server* server,
                       const std::function<void()>& before_shutdown) {
   int sig = WaitForShutdownSignal();
   std::fprintf(stderr, "%s: signal %d, shutting down\n", program, sig);
+  // Health watchers hear NOT_SERVING now, while the calls in flight finish.
+  if (grpc::HealthCheckServiceInterface* health =
+          server->GetHealthCheckService();
+      health != nullptr) {
+    health->Shutdown();
+  }
   if (before_shutdown) before_shutdown();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
 }

@@ -13,6 +13,7 @@
 
 #include "common/http_endpoint.h"
 #include "common/identity.h"
+#include "common/node_metrics.h"
 #include "common/org_code.h"
 #include "common/tls.h"
 #include "google/protobuf/message.h"
@@ -46,11 +47,20 @@ TransportSecurity ServerSecurityOrExit(const Identity& self);
 // The same for a client command: plaintext without TLS flags.
 TransportSecurity ClientSecurityOrExit();
 
-// Builds and starts a server on `listen` with `security`; exits 1 when the
-// address cannot be bound.
+// Builds and starts a server on `listen` with `security`, gRPC health
+// checking (SERVING until shutdown) and server reflection beside `services`,
+// its calls counted in `metrics` (when given); exits 1 when the address
+// cannot be bound.
 std::unique_ptr<grpc::Server> StartServerOrExit(
     const std::string& listen, const TransportSecurity& security,
-    const std::vector<grpc::Service*>& services);
+    const std::vector<grpc::Service*>& services,
+    NodeMetrics* metrics = nullptr);
+
+// /metrics on --metrics=HOST:PORT (HttpAudience::kScraper), started; null
+// when the flag is not given.
+std::unique_ptr<HttpEndpoint> StartMetricsOrExit(
+    const char* program, const TransportSecurity& security,
+    const NodeMetrics& metrics);
 
 // Who an HTTP address of a node (--http, --metrics) is for, which decides
 // what it needs off loopback. On a loopback address every audience gets plain
@@ -76,8 +86,9 @@ std::unique_ptr<HttpEndpoint> HttpEndpointOrExit(
 void StartHttpOrExit(const char* program, const char* flag,
                      HttpEndpoint* endpoint);
 
-// Waits for SIGTERM/SIGINT, runs `before_shutdown` (e.g. to end long-lived
-// calls), then shuts `server` down (in-flight calls get 5 s).
+// Waits for SIGTERM/SIGINT, tells health checkers NOT_SERVING, runs
+// `before_shutdown` (e.g. to end long-lived calls), then shuts `server` down
+// (in-flight calls get 5 s).
 void ServeUntilSignal(const char* program, grpc::Server* server,
                       const std::function<void()>& before_shutdown = nullptr);
 

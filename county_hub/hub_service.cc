@@ -125,9 +125,13 @@ grpc::Status HubService::Status(grpc::ServerContext* context,
       !denied.ok()) {
     return denied;
   }
-  cells_->FillStatus(response);
-  response->set_alerts(alerts_->size());
+  FillStatus(response);
   return grpc::Status::OK;
+}
+
+void HubService::FillStatus(HubStatus* status) const {
+  cells_->FillStatus(status);
+  status->set_alerts(alerts_->size());
 }
 
 }  // namespace sanji

@@ -56,6 +56,9 @@ class HubService final : public CountyHub::Service {
   grpc::Status Summary(grpc::ServerContext* context,
                        const SummaryRequest* request,
                        ReportResponse* response) override;
+  // The county's status, as `status` and /metrics show it.
+  void FillStatus(HubStatus* status) const;
+
   grpc::Status Status(grpc::ServerContext* context,
                       const HubStatusRequest* request,
                       HubStatus* response) override;

@@ -136,6 +136,14 @@ WebLogin* InstallLoginOrExit(HttpEndpoint* endpoint) {
   return nullptr;
 }
 
+// The dashboard's routes on `endpoint`, which then serves (none without
+// --http).
+void StartDashboardOrExit(HttpEndpoint* endpoint, Dashboard* dashboard) {
+  if (endpoint == nullptr) return;
+  dashboard->Install(&endpoint->server());
+  StartHttpOrExit("county_hub", "http", endpoint);
+}
+
 int Serve() {
   SetPrivateFileModes();
   const std::string county = OrgCodeFlagOrExit(
@@ -164,17 +172,21 @@ int Serve() {
   WorkSummary summary(county, &reports, &completeness, &orgs);
   HubService service(county, cells->get(), alerts->get(), &reports, &orgs,
                      &completeness, &summary, security.self());
-  std::unique_ptr<grpc::Server> server =
-      StartServerOrExit(absl::GetFlag(FLAGS_listen), security, {&service});
+  NodeMetrics metrics("county_hub", [&] {
+    auto status = std::make_unique<HubStatus>();
+    service.FillStatus(status.get());
+    return status;
+  });
+  std::unique_ptr<grpc::Server> server = StartServerOrExit(
+      absl::GetFlag(FLAGS_listen), security, {&service}, &metrics);
+  std::unique_ptr<HttpEndpoint> metrics_http =
+      StartMetricsOrExit("county_hub", security, metrics);
   std::fprintf(stderr, "county_hub: county %s listening on %s\n",
                county.c_str(), absl::GetFlag(FLAGS_listen).c_str());
   Dashboard dashboard(county,
                       {&reports, &completeness, &summary, alerts->get(), &orgs},
                       http ? InstallLoginOrExit(http.get()) : nullptr);
-  if (http) {
-    dashboard.Install(&http->server());
-    StartHttpOrExit("county_hub", "http", http.get());
-  }
+  StartDashboardOrExit(http.get(), &dashboard);
   // WatchAlerts calls and the dashboard's alert streams end within a second
   // of Close(), before the 5 s grace; the web page stops before gRPC does.
   ServeUntilSignal("county_hub", server.get(), [&] {

@@ -34,7 +34,8 @@ elif [[ ${1:-} == --tsan ]]; then
   # support, power_loss_test (the aggregator's thread over RocksDB), the integration tests.
   tsan_targets=(tcp_proxy_test process_test alert_book_test aggregator_test record_intake_test
     reconnect_loop_test uploader_test forwarder_test
-    power_loss_test three_tiers_test alerts_test hostile_peers_test full_disk_test tls_test)
+    power_loss_test three_tiers_test alerts_test hostile_peers_test full_disk_test tls_test
+    observability_test)
   if (($# == 0)); then
     # Only these are built (their programs with them: the integration tests depend on them).
     build_args=(--target "${tsan_targets[@]}")

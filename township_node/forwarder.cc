@@ -15,7 +15,7 @@ Forwarder::Forwarder(std::string township_id, std::string county,
       county_(std::move(county)),
       aggregator_(aggregator),
       security_(std::move(security)),
-      channel_(MakeChannel(county_, security_.Credentials())),
+      channel_(MakeLinkChannel(county_, security_.Credentials())),
       loop_([this](grpc::ClientContext* context, bool* progressed) {
         return security_.Explain(RunStream(context, progressed));
       }) {}

@@ -55,6 +55,7 @@ int Serve() {
                           absl::GetFlag(FLAGS_min_free_disk_mb));
   const TransportSecurity security =
       ServerSecurityOrExit({Identity::Kind::kTownship, township});
+  if (absl::Status s = CheckLinkCompression(); !s.ok()) ExitUsage(s.message());
 
   AggregatorOptions options;
   options.township_id = township;
@@ -69,8 +70,15 @@ int Serve() {
                                          std::string(AncestorAt(
                                              township, OrgLevel::kCounty))}));
   SyncService service(township, aggregator->get(), &forwarder, security.self());
-  std::unique_ptr<grpc::Server> server =
-      StartServerOrExit(absl::GetFlag(FLAGS_listen), security, {&service});
+  NodeMetrics metrics("township_node", [&] {
+    auto status = std::make_unique<TownshipStatus>();
+    service.FillStatus(status.get());
+    return status;
+  });
+  std::unique_ptr<grpc::Server> server = StartServerOrExit(
+      absl::GetFlag(FLAGS_listen), security, {&service}, &metrics);
+  std::unique_ptr<HttpEndpoint> metrics_http =
+      StartMetricsOrExit("township_node", security, metrics);
   forwarder.Start();
   std::fprintf(stderr,
                "township_node: township %s listening on %s, forwarding to %s\n",

@@ -30,9 +30,13 @@ grpc::Status SyncService::Status(grpc::ServerContext* context,
       !denied.ok()) {
     return denied;
   }
-  aggregator_->FillStatus(response);
-  forwarder_->FillStatus(response);
+  FillStatus(response);
   return grpc::Status::OK;
+}
+
+void SyncService::FillStatus(TownshipStatus* status) const {
+  aggregator_->FillStatus(status);
+  forwarder_->FillStatus(status);
 }
 
 }  // namespace sanji

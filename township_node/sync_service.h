@@ -33,6 +33,9 @@ class SyncService final : public TownshipSync::Service {
   grpc::Status SendUrgent(grpc::ServerContext* context,
                           const UrgentReports* request,
                           UrgentAck* response) override;
+  // The township's status, as `status` and /metrics show it.
+  void FillStatus(TownshipStatus* status) const;
+
   grpc::Status Status(grpc::ServerContext* context,
                       const StatusRequest* request,
                       TownshipStatus* response) override;

@@ -34,17 +34,27 @@ grpc::Status IntakeService::Status(grpc::ServerContext* context,
       !denied.ok()) {
     return denied;
   }
-  response->set_village_id(intake_->village_id());
-  response->set_epoch(intake_->epoch());
-  uint64_t last = intake_->last_seq();
-  uint64_t acked = intake_->acked_seq();
-  response->set_last_seq(last);
-  response->set_acked_seq(acked);
-  response->set_pending_records(last > acked ? last - acked : 0);
-  response->set_pending_bytes(intake_->pending_bytes());
-  response->set_urgent_pending(intake_->urgent_pending());
-  uploader_->FillStatus(response);
+  FillAgentStatus(*intake_, *uploader_, response);
   return grpc::Status::OK;
+}
+
+void FillAgentStatus(const RecordIntake& intake, const Uploader& uploader,
+                     AgentStatus* status) {
+  status->set_village_id(intake.village_id());
+  status->set_epoch(intake.epoch());
+  const uint64_t last = intake.last_seq();
+  const uint64_t acked = intake.acked_seq();
+  status->set_last_seq(last);
+  status->set_acked_seq(acked);
+  status->set_pending_records(last > acked ? last - acked : 0);
+  status->set_pending_bytes(intake.pending_bytes());
+  status->set_urgent_pending(intake.urgent_pending());
+  const RecordIntake::Tally tally = intake.tally();
+  status->set_records_accepted(tally.accepted);
+  status->set_records_duplicate(tally.duplicate);
+  status->set_records_rejected(tally.rejected);
+  status->set_db_bytes(intake.db_bytes());
+  uploader.FillStatus(status);
 }
 
 }  // namespace sanji

@@ -14,6 +14,11 @@
 
 namespace sanji {
 
+// The agent's status, as `village_agent status`, /metrics and the clinic page
+// show it.
+void FillAgentStatus(const RecordIntake& intake, const Uploader& uploader,
+                     AgentStatus* status);
+
 class IntakeService final : public VillageIntake::Service {
  public:
   // At most this many rows per Submit, so one call's synced batch stays

@@ -65,6 +65,7 @@ int Serve() {
                           absl::GetFlag(FLAGS_min_free_disk_mb));
   const TransportSecurity security =
       ServerSecurityOrExit({Identity::Kind::kVillage, village});
+  if (absl::Status s = CheckLinkCompression(); !s.ok()) ExitUsage(s.message());
 
   IntakeOptions options;
   options.village_id = village;
@@ -87,8 +88,15 @@ int Serve() {
       IsLoopbackAddress(listen) ? TransportSecurity::Plaintext() : security;
   IntakeService service(intake->get(), &uploader, intake_security.self());
 
+  NodeMetrics metrics("village_agent", [&] {
+    auto status = std::make_unique<AgentStatus>();
+    FillAgentStatus(**intake, uploader, status.get());
+    return status;
+  });
   std::unique_ptr<grpc::Server> server =
-      StartServerOrExit(listen, intake_security, {&service});
+      StartServerOrExit(listen, intake_security, {&service}, &metrics);
+  std::unique_ptr<HttpEndpoint> metrics_http =
+      StartMetricsOrExit("village_agent", security, metrics);
   uploader.Start();
   std::fprintf(stderr,
                "village_agent: village %s listening on %s (epoch %llu, %llu "

@@ -152,7 +152,10 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
     if (!parsed[i].has_value()) continue;
     ASSIGN_OR_RETURN(outcomes[i], Stage(*parsed[i], &pending));
   }
-  if (pending.next_seq == first_seq) return outcomes;  // nothing new
+  if (pending.next_seq == first_seq) {  // nothing new
+    Count(outcomes);
+    return outcomes;
+  }
   const uint64_t last_seq = pending.next_seq - 1;
   pending.batch.Put(store_->Family("default"), intake_layout::kLastSeqKey,
                     EncodeFixed64BE(last_seq));
@@ -164,7 +167,34 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
     urgent_seqs_.insert(pending.urgent.begin(), pending.urgent.end());
   }
   if (on_accepted_) on_accepted_();
+  Count(outcomes);
   return outcomes;
+}
+
+void RecordIntake::Count(const std::vector<RowOutcome>& outcomes) {
+  Tally add;
+  for (const RowOutcome& o : outcomes) {
+    switch (o.result()) {
+      case RowOutcome::ACCEPTED:
+        ++add.accepted;
+        break;
+      case RowOutcome::DUPLICATE:
+        ++add.duplicate;
+        break;
+      default:
+        ++add.rejected;
+        break;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  tally_.accepted += add.accepted;
+  tally_.duplicate += add.duplicate;
+  tally_.rejected += add.rejected;
+}
+
+RecordIntake::Tally RecordIntake::tally() const {
+  absl::MutexLock lock(&mu_);
+  return tally_;
 }
 
 absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,

@@ -83,6 +83,14 @@ class RecordIntake {
   uint64_t acked_seq() const;
   uint64_t pending_bytes() const;
   uint64_t urgent_pending() const;
+  uint64_t db_bytes() const { return store_->ApproximateBytes(); }
+  // Rows judged by Submit since Open, by result (RowOutcome::Result).
+  struct Tally {
+    uint64_t accepted = 0;
+    uint64_t duplicate = 0;
+    uint64_t rejected = 0;
+  };
+  Tally tally() const;
 
  private:
   // What one Submit has staged so far.
@@ -101,6 +109,7 @@ class RecordIntake {
   absl::StatusOr<RowOutcome> Stage(const Record& record, PendingSubmit* pending)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(submit_mu_);
   absl::Status Load();
+  void Count(const std::vector<RowOutcome>& outcomes) ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status CheckBudget() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ReadEntries(rocksdb::ColumnFamilyHandle* family,
                            uint64_t after_seq, size_t max_records,
@@ -120,6 +129,7 @@ class RecordIntake {
   uint64_t acked_seq_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::set<uint64_t> urgent_seqs_ ABSL_GUARDED_BY(mu_);  // queued urgent seqs
+  Tally tally_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sanji

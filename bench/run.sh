@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints one table: each figure of the product beside the limit
+# measured on this machine in the same run (build/bench/limit_probe), and their ratio, with
+# issue 13's goal. A shared 2-core machine wanders by tens of percent between runs; the
+# ratios wander less, as limit and figure see the same machine.
+# Usage: bench/run.sh [RECORDS] (default 100000). Needs a build (scripts/build.sh).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${SANJI_BUILD_DIR:-$repo/build}
+n=${1:-100000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "== limits (limit_probe, $n records)" >&2
+"$build/bench/limit_probe" --records="$n" | tee "$work/limits" >&2
+limit() { awk -v name="$1" '$1 == "limit" && $2 == name {sub("records_per_s=", "", $3); print $3}' \
+  "$work/limits"; }
+rocks=$(limit rocksdb_synced_batches)
+grpc=$(limit grpc_bidi_synced)
+
+echo "== backlog.sh $n (village -> township through a byte counter)" >&2
+SANJI_BENCH_COUNT="$work/bytes" SANJI_BENCH_ROWS="$work/rows.csv" \
+  bash "$repo/bench/backlog.sh" "$n" | tee "$work/backlog" >&2
+pick() { sed -n "$1" "$work/backlog" | head -1; }
+import=$(pick 's/^import: .* = \([0-9]*\) rows\/s$/\1/p')
+sync=$(pick 's/.* = \([0-9]*\) records\/s end to end$/\1/p')
+client_rss=$(pick 's/^import client peak RSS: \([0-9]*\) kB$/\1/p')
+agent_rss_import=$(pick 's/^peak RSS village_agent after import: \([0-9]*\) kB$/\1/p')
+read -r up down < <(sed 's/up=\([0-9]*\) down=\([0-9]*\)/\1 \2/' "$work/bytes")
+wire=$(echo "scale=1; ($up + $down) / $n" | bc)
+zstd19=$(echo "scale=1; $(tail -n +2 "$work/rows.csv" | zstd -19 -q -c | wc -c) / $n" | bc)
+gzip6=$(echo "scale=1; $(tail -n +2 "$work/rows.csv" | gzip -6 -c | wc -c) / $n" | bc)
+csv=$(echo "scale=1; $(tail -n +2 "$work/rows.csv" | wc -c) / $n" | bc)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+echo
+echo "| measure | figure | limit (same run) | ratio | goal |"
+echo "|---|---|---|---|---|"
+echo "| import, rows/s (parse + validate + durable) | $import | $rocks (synced WriteBatches of 1000) | $(ratio "$import" "$rocks") | >= 0.5 |"
+echo "| catch-up of $n, village -> township -> county, records/s | $sync | $grpc (gRPC bidi into synced batches) | $(ratio "$sync" "$grpc") | >= 0.5 |"
+echo "| bytes on the wire per record, village -> township (CSV $csv, gzip -6 $gzip6) | $wire | $zstd19 (zstd -19 of the rows) | $(ratio "$wire" "$zstd19") | <= 1.3 |"
+echo "| import client peak RSS, $n-row file, MB | $(mb "$client_rss") | | | <= 30 |"
+echo "| agent peak RSS importing $n rows, MB | $(mb "$agent_rss_import") | | | <= 40 |"
