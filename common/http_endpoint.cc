@@ -60,6 +60,9 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Create(
   server->new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
+  // An idle keep-alive connection holds a pool thread, and Stop() waits for
+  // it: a browser's would keep a stopping node up for httplib's default 5 s.
+  server->set_keep_alive_timeout(1);
   server->set_read_timeout(10, 0);
   server->set_write_timeout(10, 0);
   server->set_payload_max_length(64u << 20);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/cli.h"
+#include "common/http_endpoint.h"
 #include "common/net.h"
 #include "common/org_code.h"
 #include "common/period.h"
@@ -25,6 +26,7 @@
 #include "county_hub/alert_format.h"
 #include "county_hub/cell_store.h"
 #include "county_hub/completeness.h"
+#include "county_hub/dashboard.h"
 #include "county_hub/hub_service.h"
 #include "county_hub/org_directory.h"
 #include "county_hub/report_engine.h"
@@ -37,7 +39,8 @@ ABSL_FLAG(std::string, data_dir, "",
 ABSL_FLAG(std::string, listen, "127.0.0.1:7201",
           "HOST:PORT for townships and reports (serve).");
 ABSL_FLAG(std::string, http, "",
-          "HOST:PORT for the dashboard (not yet supported) (serve).");
+          "HOST:PORT for the dashboard, a web page (serve): plain HTTP on a "
+          "loopback address, HTTPS with the hub's certificate elsewhere.");
 ABSL_FLAG(std::string, orgs, "",
           "CSV org_id,name of Chinese organisation names (serve).");
 ABSL_FLAG(std::string, population, "",
@@ -83,7 +86,9 @@ namespace {
 constexpr char kUsage[] = R"(county_hub: the county health bureau's Sanji hub.
 
   county_hub serve --county_id=ID --data_dir=DIR --listen=HOST:PORT [--orgs=FILE]
-                   [--population=FILE] (--insecure | --tls_cert=F --tls_key=F --tls_ca=F)
+                   [--population=FILE] [--http=HOST:PORT]
+                   (--insecure | --tls_cert=F --tls_key=F --tls_ca=F)
+      --http: the dashboard, a web page for the county office.
   county_hub report --hub=HOST:PORT --period=P [--level=county|township|village] [--org=ID]
                     [--indicators=CODE,...] [--format=csv|json|md|xlsx|dhis2|adx|fhir]
                     [--out=FILE]
@@ -121,6 +126,37 @@ void SetTestClock(CountyCellStore* cells) {
   cells->SetClockForTests([fixed] { return fixed; });
 }
 
+// --http: the dashboard's endpoint, not yet started; null without the flag.
+std::unique_ptr<HttpEndpoint> DashboardEndpointOrExit(
+    const TransportSecurity& security) {
+  const std::string listen = absl::GetFlag(FLAGS_http);
+  if (listen.empty()) return nullptr;
+  return HttpEndpointOrExit("http", listen, security, HttpAudience::kPeople);
+}
+
+// The dashboard's login on `endpoint` (null on loopback, where it is open),
+// with its routes and the handler that refuses requests without a session.
+WebLogin* InstallLoginOrExit(HttpEndpoint* endpoint) {
+  // TODO(login): with county_hub/web_login.h merged, off loopback make the
+  // WebLogin of --users (kept for the process's life) and:
+  //   InstallLogin(&endpoint->server(), login); return login;
+  // and on loopback InstallLogin(&endpoint->server(), nullptr).
+  if (endpoint->https()) {
+    ExitUsage(
+        "--http off loopback needs the dashboard's login, which this "
+        "build lacks: use a loopback address, e.g. --http=127.0.0.1:8080");
+  }
+  return nullptr;
+}
+
+// The dashboard's routes on `endpoint`, which then serves (none without
+// --http).
+void StartDashboardOrExit(HttpEndpoint* endpoint, Dashboard* dashboard) {
+  if (endpoint == nullptr) return;
+  dashboard->Install(&endpoint->server());
+  StartHttpOrExit("county_hub", "http", endpoint);
+}
+
 int Serve() {
   SetPrivateFileModes();
   const std::string county = OrgCodeFlagOrExit(
@@ -128,9 +164,7 @@ int Serve() {
   RequireFlag("data_dir", absl::GetFlag(FLAGS_data_dir));
   const TransportSecurity security =
       ServerSecurityOrExit({Identity::Kind::kCounty, county});
-  if (!absl::GetFlag(FLAGS_http).empty()) {
-    ExitUsage("--http (the dashboard) is not supported yet; leave it out");
-  }
+  std::unique_ptr<HttpEndpoint> http = DashboardEndpointOrExit(security);
   OrgDirectory orgs;
   if (!absl::GetFlag(FLAGS_orgs).empty()) {
     absl::Status s = orgs.LoadNames(absl::GetFlag(FLAGS_orgs));
@@ -162,8 +196,17 @@ int Serve() {
       StartMetricsOrExit("county_hub", security, metrics);
   std::fprintf(stderr, "county_hub: county %s listening on %s\n",
                county.c_str(), absl::GetFlag(FLAGS_listen).c_str());
-  // WatchAlerts calls end within a second of Close(), before the 5 s grace.
-  ServeUntilSignal("county_hub", server.get(), [&] { (*alerts)->Close(); });
+  Dashboard dashboard(county,
+                      {&reports, &completeness, &summary, alerts->get(), &orgs},
+                      http ? InstallLoginOrExit(http.get()) : nullptr);
+  StartDashboardOrExit(http.get(), &dashboard);
+  // WatchAlerts calls and the dashboard's alert streams end within a second
+  // of Close(), before the 5 s grace; the web page stops before gRPC does.
+  ServeUntilSignal("county_hub", server.get(), [&] {
+    dashboard.Shutdown();
+    (*alerts)->Close();
+    if (http) http->Stop();
+  });
   return 0;
 }
 

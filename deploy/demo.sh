@@ -6,13 +6,27 @@
 #   import every village's files; wait until the county has everything; print the county's
 #   annual report, write a township-level 2025-H1 report (CSV, and Excel, Markdown, DHIS2, ADX,
 #   FHIR), the completeness of 2025-H1 and its work-summary draft; check the county's totals against
-#   the generator's manifest; stop everything.
+#   the generator's manifest; then, when stdin is a terminal, keep the county serving its
+#   dashboard (county_hub serve --http, on 127.0.0.1) until Ctrl-C; stop everything.
+# Usage: deploy/demo.sh [--no-wait]   (--no-wait: stop at once, as when stdin is not a terminal)
 # Everything goes under <repo>/demo-run: workload/, pki/, data/ (fresh each run), logs/, reports.
 #
 # Environment: SANJI_DEMO_PORT (first port tried, default 17000), SANJI_DEMO_TIMEOUT (seconds
 # to wait for the county to converge, default 300), SANJI_DEMO_RECORDS (records per village,
 # default 3000), SANJI_BUILD_DIR (default <repo>/build).
 set -euo pipefail
+
+wait_for_user=1
+[[ -t 0 ]] || wait_for_user=0
+for arg in "$@"; do
+  case $arg in
+    --no-wait) wait_for_user=0 ;;
+    *)
+      echo "usage: deploy/demo.sh [--no-wait]" >&2
+      exit 2
+      ;;
+  esac
+done
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -144,9 +158,11 @@ read -r -a operator <<<"$(tls operator demo)"
 # --- start the county ---------------------------------------------------------------------------
 alloc_port
 hub_addr=127.0.0.1:$port
-say "starting county_hub $county on $hub_addr"
+alloc_port
+dashboard_port=$port
+say "starting county_hub $county on $hub_addr (dashboard on http://127.0.0.1:$dashboard_port/)"
 launch county_hub "$bin/county_hub" serve --county_id="$county" --data_dir="$run/data/county_hub" \
-  --listen="$hub_addr" --orgs="$workload/orgs.csv" --population="$workload/population.csv" \
+  --listen="$hub_addr" --http="127.0.0.1:$dashboard_port" --orgs="$workload/orgs.csv" --population="$workload/population.csv" \
   $(tls county "$county")
 wait_ready county_hub "$bin/county_hub" status --hub="$hub_addr" "${operator[@]}"
 
@@ -303,8 +319,32 @@ while read -r _ period level org indicator value; do
   fi
 done < <(grep '^expect ' "$manifest")
 
-stop_all
+# The dashboard answers with the same numbers (the page's own API).
+api=$(curl -sf "http://127.0.0.1:$dashboard_port/api/report?period=$year") ||
+  die "the dashboard on http://127.0.0.1:$dashboard_port/ does not answer"
+cli=$("$bin/county_hub" report --hub="$hub_addr" --period=$year --format=json "${operator[@]}")
+if [[ $api == "$cli" ]]; then
+  say "check dashboard /api/report?period=$year = county_hub report --format=json: ok"
+else
+  say "check dashboard: /api/report differs from county_hub report --format=json"
+  mismatches=$((mismatches + 1))
+fi
 if ((mismatches > 0)); then
+  stop_all
   die "$mismatches result(s) differ from the manifest (see above)"
 fi
+url="http://127.0.0.1:$dashboard_port/#p=$year"
+if ((wait_for_user)); then
+  echo
+  echo "  打开浏览器访问 $url 查看演示县的数据看板（按 Ctrl-C 结束）"
+  echo "  Open $url in a browser to see the demo county's dashboard (Ctrl-C to stop)."
+  echo
+  trap 'wait_for_user=0' INT
+  while ((wait_for_user)); do sleep 1 || true; done
+  trap 'say "interrupted"; exit 130' INT
+  echo
+else
+  say "the dashboard was at $url (run without --no-wait, on a terminal, to keep it open)"
+fi
+stop_all
 say "demo done: reports in $run"

@@ -12,6 +12,7 @@ packages=(
   clang clang-tidy python3 openssl libssl-dev
   libxlsxwriter-dev python3-openpyxl python3-jsonschema
   libcpp-httplib-dev prometheus-cpp-dev libsodium-dev chromium python3-websocket fonts-noto-cjk
+  npm curl
 )
 
 missing=()
