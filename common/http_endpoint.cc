@@ -2,9 +2,11 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/net.h"
 #include "nlohmann/json.hpp"
 
 namespace sanji {
@@ -100,6 +102,18 @@ void HttpEndpoint::Stop() {
   if (!listener_.joinable()) return;
   server_->stop();
   listener_.join();
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  host = absl::StripAsciiWhitespace(host);
+  if (host.empty()) return false;
+  const std::string lower = absl::AsciiStrToLower(host);
+  // A bare IPv6 address has colons of its own; IsLoopbackAddress wants a port.
+  if (lower.find(':') != lower.rfind(':') && lower.front() != '[') {
+    return IsLoopbackAddress(absl::StrCat("[", lower, "]:0"));
+  }
+  return IsLoopbackAddress(
+      lower.find(':') == std::string::npos ? absl::StrCat(lower, ":0") : lower);
 }
 
 void ReplyJson(httplib::Response* response, const std::string& json,

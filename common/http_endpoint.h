@@ -26,6 +26,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "httplib.h"
 
 namespace sanji {
@@ -76,6 +77,12 @@ class HttpEndpoint {
   int port_;
   std::thread listener_;
 };
+
+// True when `host` (a Host header's value, or an Origin's host, with or
+// without a port) names this machine's loopback interface. A page served
+// without a login on loopback refuses any other Host: a web page of another
+// site could otherwise read it through a DNS name re-bound to 127.0.0.1.
+bool IsLoopbackHost(absl::string_view host);
 
 // A JSON body with its content type, for handlers.
 void ReplyJson(httplib::Response* response, const std::string& json,

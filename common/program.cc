@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 
 #include "absl/flags/flag.h"
@@ -121,6 +122,10 @@ std::unique_ptr<HttpEndpoint> HttpEndpointOrExit(
 
 void StartHttpOrExit(const char* program, const char* flag,
                      HttpEndpoint* endpoint) {
+  // OpenSSL writes to an HTTPS connection with write(2): a browser that
+  // leaves mid-answer must cost that connection an EPIPE, not the node its
+  // life.
+  std::signal(SIGPIPE, SIG_IGN);
   if (absl::Status s = endpoint->Start(); !s.ok()) {
     ExitFailure(absl::StrCat("--", flag, ": ", s.message()));
   }

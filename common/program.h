@@ -83,6 +83,8 @@ std::unique_ptr<HttpEndpoint> HttpEndpointOrExit(
     const char* flag, const std::string& listen,
     const TransportSecurity& security, HttpAudience audience);
 // Starts it, or exits 1 when it cannot listen, and tells stderr its URL.
+// From then on the process ignores SIGPIPE (a peer gone mid-answer is an
+// error on that connection only).
 void StartHttpOrExit(const char* program, const char* flag,
                      HttpEndpoint* endpoint);
 

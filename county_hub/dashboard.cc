@@ -17,20 +17,11 @@
 #include "common/period.h"
 #include "county_hub/alert_format.h"
 #include "county_hub/web_assets.h"
+#include "county_hub/web_login.h"
 #include "nlohmann/json.hpp"
 
 namespace sanji {
 namespace {
-
-// TODO(login): once county_hub/web_login.h (branch login) is merged, include
-// it and make these two return ActingUser(login, req) and
-// SameOriginPost(req).
-std::string LoggedInUser(WebLogin* /*login*/, const httplib::Request&) {
-  return "";
-}
-bool IsSameOriginPost(const httplib::Request& req) {
-  return req.get_header_value("X-Requested-With") == "sanji";
-}
 
 // A request the page made wrong, or a failure: the HTTP status and the
 // Chinese message the page shows.
@@ -256,12 +247,6 @@ void Dashboard::Install(httplib::Server* server) {
                [this](const httplib::Request& req, httplib::Response& res) {
                  Review(req, &res);
                });
-  // Without a login (loopback) the page asks anyway; InstallLogin's own
-  // /api/session, registered first, answers when there is one.
-  server->Get("/api/session",
-              [](const httplib::Request&, httplib::Response& res) {
-                ReplyJson(&res, R"({"user":""})");
-              });
   server->Get(R"(/api/.*)",
               [](const httplib::Request& req, httplib::Response& res) {
                 ReplyError(&res, 404, absl::StrCat("没有这个接口：", req.path));
@@ -490,7 +475,7 @@ void Dashboard::AlertStream(const httplib::Request& req,
 }
 
 void Dashboard::Review(const httplib::Request& req, httplib::Response* res) {
-  if (!IsSameOriginPost(req)) {
+  if (!SameOriginPost(req)) {
     return ReplyError(res, 403, "请求被拒绝：缺少 X-Requested-With 请求头");
   }
   nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
@@ -499,7 +484,7 @@ void Dashboard::Review(const httplib::Request& req, httplib::Response* res) {
     return ReplyError(res, 400,
                       "请求无效：需要 JSON {\"id\": 预警编号, \"by\": 审核人}");
   }
-  std::string by = LoggedInUser(login_, req);
+  std::string by = ActingUser(login_, req);
   if (by.empty() && body.contains("by") && body["by"].is_string()) {
     by = body["by"].get<std::string>();
   }

@@ -134,25 +134,22 @@ std::unique_ptr<HttpEndpoint> DashboardEndpointOrExit(
   return HttpEndpointOrExit("http", listen, security, HttpAudience::kPeople);
 }
 
-// The dashboard's login on `endpoint` (null on loopback, where it is open),
-// with its routes and the handler that refuses requests without a session.
-WebLogin* InstallLoginOrExit(HttpEndpoint* endpoint) {
-  // TODO(login): with county_hub/web_login.h merged, off loopback make the
-  // WebLogin of --users (kept for the process's life) and:
-  //   InstallLogin(&endpoint->server(), login); return login;
-  // and on loopback InstallLogin(&endpoint->server(), nullptr).
-  if (endpoint->https()) {
-    ExitUsage(
-        "--http off loopback needs the dashboard's login, which this "
-        "build lacks: use a loopback address, e.g. --http=127.0.0.1:8080");
-  }
-  return nullptr;
+// The dashboard's login on `endpoint`, its routes and the gate that refuses
+// requests without a session: off loopback (HTTPS) the users of --users; on
+// loopback none (nullptr: the page is open to this machine only).
+std::unique_ptr<WebLogin> InstallLoginOrExit(HttpEndpoint* endpoint) {
+  std::unique_ptr<WebLogin> login;
+  if (endpoint->https()) login = WebLoginOrExit(absl::GetFlag(FLAGS_users));
+  InstallLogin(&endpoint->server(), login.get());
+  return login;
 }
 
-// The dashboard's routes on `endpoint`, which then serves (none without
-// --http).
-void StartDashboardOrExit(HttpEndpoint* endpoint, Dashboard* dashboard) {
+// The dashboard's routes and /metrics (behind the same login) on
+// `endpoint`, which then serves (none without --http).
+void StartDashboardOrExit(HttpEndpoint* endpoint, Dashboard* dashboard,
+                          const NodeMetrics& metrics) {
   if (endpoint == nullptr) return;
+  metrics.Install(&endpoint->server());
   dashboard->Install(&endpoint->server());
   StartHttpOrExit("county_hub", "http", endpoint);
 }
@@ -196,10 +193,12 @@ int Serve() {
       StartMetricsOrExit("county_hub", security, metrics);
   std::fprintf(stderr, "county_hub: county %s listening on %s\n",
                county.c_str(), absl::GetFlag(FLAGS_listen).c_str());
+  std::unique_ptr<WebLogin> login =
+      http ? InstallLoginOrExit(http.get()) : nullptr;
   Dashboard dashboard(county,
                       {&reports, &completeness, &summary, alerts->get(), &orgs},
-                      http ? InstallLoginOrExit(http.get()) : nullptr);
-  StartDashboardOrExit(http.get(), &dashboard);
+                      login.get());
+  StartDashboardOrExit(http.get(), &dashboard, metrics);
   // WatchAlerts calls and the dashboard's alert streams end within a second
   // of Close(), before the 5 s grace; the web page stops before gRPC does.
   ServeUntilSignal("county_hub", server.get(), [&] {

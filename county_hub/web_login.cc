@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/http_endpoint.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -40,6 +41,7 @@ constexpr char kWrongPassword[] = "用户名或密码错误";
 constexpr char kNameLocked[] = "登录失败次数过多，账户已锁定，请 ";
 constexpr char kPeerRefused[] = "此地址登录失败次数过多，请 ";
 constexpr char kLogInFirst[] = "请先登录";
+constexpr char kForeignHost[] = "只能通过本机地址 (127.0.0.1) 打开未登录的看板";
 constexpr char kForeignPost[] =
     "请求被拒绝：只接受本站页面发出的请求（缺少 X-Requested-With 或来源不符）";
 constexpr char kBadLoginBody[] =
@@ -730,6 +732,11 @@ httplib::Server::HandlerResponse Gate(WebLogin* login,
                            request.method == "OPTIONS";
   if (!safe_method && !SameOriginPost(request)) {
     ReplyJson(response, 403, {{"error", kForeignPost}});
+    return Result::Handled;
+  }
+  // Open on loopback, so only for this machine's own names (DNS rebinding).
+  if (login == nullptr && !IsLoopbackHost(request.get_header_value("Host"))) {
+    ReplyJson(response, 403, {{"error", kForeignHost}});
     return Result::Handled;
   }
   if (login == nullptr || IsOpenPath(request.path) ||

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/http_endpoint.h"
 #include "common/net.h"
 #include "common/record_parse.h"
 #include "common/status_text.h"
@@ -261,12 +262,6 @@ absl::Status SubmitRows(RecordIntake* intake, const std::vector<RawRow>& rows,
 }
 
 }  // namespace
-
-bool IsLoopbackHost(absl::string_view host) {
-  host = absl::StripAsciiWhitespace(host);
-  if (host.empty()) return false;
-  return IsLoopbackAddress(absl::AsciiStrToLower(host));
-}
 
 std::string StatusSummaryZh(const AgentStatus& status) {
   std::vector<std::string> parts;

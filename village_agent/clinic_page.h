@@ -15,39 +15,28 @@
 //
 // HTTP API (JSON bodies, UTF-8; every answer has Cache-Control: no-store):
 //
-//   method path              body                  answer
-//   ------ ----------------- ---------------------
-//   ----------------------------- GET    /                 - the page
-//   (index.html; also GET    /app.js, /style.css                      the files
-//   of web/, embedded) GET    /api/vocabulary   -                     200
-//   {"kinds": [{"code",
-//                                                  "name_zh", "person"}],
-//                                                  "diseases": [{"code",
-//                                                  "name_zh", "class",
-//                                                  "urgent"}],
-//                                                  "referral_targets":
-//                                                  [{"code", "name_zh"}],
-//                                                  "columns":
-//                                                  [{"column", "name_zh"}]}
-//   GET    /api/status       -                     200 {"status": AgentStatus
-//   as
-//                                                  `status --format=json`
-//                                                  prints it, "state": "synced"
-//                                                  | "pending" | "unreachable",
-//                                                  "summary_zh": "...",
-//                                                  "last_sync_zh": "..."}
-//   POST   /api/records      one record: a JSON    200 outcome (accepted or
-//                            object of the columns     duplicate), 400 outcome
-//                            of spec/records.md        (rejected), 503
-//                            {"error",
-//                                                  "message"} (intake full)
-//   POST   /api/files        a CSV or JSON Lines   200 file_result, 400
-//   {"error",
-//          ?name=F           file: the body as is,     "message"} (unreadable
-//          [&encoding=E]     or multipart/form-data    file), 503 (intake full;
-//                            field "file" (its         the rows before
-//                            filename is F)            `stopped_at_line` are
-//                                                      stored)
+//   GET  /, /app.js, /style.css   the page (web/, embedded in the binary)
+//   GET  /api/vocabulary          200 {"kinds": [{"code", "name_zh",
+//                                 "person"}], "diseases": [{"code", "name_zh",
+//                                 "class", "urgent"}], "referral_targets":
+//                                 [{"code", "name_zh"}], "columns":
+//                                 [{"column", "name_zh"}]}
+//   GET  /api/status              200 {"status": AgentStatus as `status
+//                                 --format=json` prints it, "state": "synced"
+//                                 | "pending" | "unreachable", "summary_zh",
+//                                 "last_sync_zh"}
+//   POST /api/records             body: one record, a JSON object of the
+//                                 columns of spec/records.md; 200 outcome
+//                                 (accepted or duplicate), 400 outcome
+//                                 (rejected), 503 {"error", "message"}
+//                                 (intake full)
+//   POST /api/files?name=F[&encoding=E]
+//                                 body: a CSV or JSON Lines file as is, or
+//                                 multipart/form-data field "file" (its
+//                                 filename is F); 200 file_result, 400
+//                                 {"error", "message"} (unreadable file), 503
+//                                 (intake full; the rows before
+//                                 `stopped_at_line` are stored)
 //
 //   outcome     := {"result": "accepted" | "duplicate" | "rejected",
 //                   "record_id": S, "message_zh": S, "errors": [error]}
@@ -106,10 +95,6 @@ class ClinicPage {
 // The status in words for the page: 已同步 / 待同步 N 条, 最近一次同步
 // YYYY-MM-DD HH:MM (Asia/Shanghai), 无法连接乡镇卫生院 (why).
 std::string StatusSummaryZh(const AgentStatus& status);
-
-// True when `host` (a Host or Origin header's host, with or without a port)
-// names this machine's loopback interface.
-bool IsLoopbackHost(absl::string_view host);
 
 }  // namespace sanji
 

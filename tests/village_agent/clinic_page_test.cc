@@ -349,15 +349,5 @@ TEST(StatusSummaryZhTest, SaysTheStateInWords) {
   EXPECT_THAT(StatusSummaryZh(s), HasSubstr("证书不符"));
 }
 
-TEST(IsLoopbackHostTest, OnlyThisMachine) {
-  EXPECT_TRUE(IsLoopbackHost("127.0.0.1:8080"));
-  EXPECT_TRUE(IsLoopbackHost("localhost"));
-  EXPECT_TRUE(IsLoopbackHost("[::1]:8080"));
-  EXPECT_FALSE(IsLoopbackHost(""));
-  EXPECT_FALSE(IsLoopbackHost("evil.example"));
-  EXPECT_FALSE(IsLoopbackHost("localhost.evil.example"));
-  EXPECT_FALSE(IsLoopbackHost("192.168.1.5:8080"));
-}
-
 }  // namespace
 }  // namespace sanji
