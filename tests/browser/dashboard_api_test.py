@@ -50,7 +50,7 @@ def expect_error(c, path, status, text, method="GET", body=None, headers=None):
 def open_stream(c):
     """A raw connection on /api/alerts/stream; returns (socket, first bytes)."""
     s = socket.create_connection(("127.0.0.1", c.http_port), timeout=10)
-    s.sendall(b"GET /api/alerts/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+    s.sendall(b"GET /api/alerts/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
     return s, s.recv(4096)
 
 
