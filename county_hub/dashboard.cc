@@ -15,6 +15,7 @@
 #include "common/http_endpoint.h"
 #include "common/org_code.h"
 #include "common/period.h"
+#include "common/web_assets.h"
 #include "county_hub/alert_format.h"
 #include "county_hub/web_assets.h"
 #include "county_hub/web_login.h"
@@ -179,49 +180,6 @@ std::string SseAlertEvent(const AlertEntry& entry) {
                       "\nevent: alert\ndata: ", AlertJson(entry), "\n\n");
 }
 
-// Whether the request's Accept-Encoding takes gzip.
-bool TakesGzip(const httplib::Request& req) {
-  for (absl::string_view coding : absl::StrSplit(
-           req.get_header_value("Accept-Encoding"), ',', absl::SkipEmpty())) {
-    coding = absl::StripAsciiWhitespace(coding);
-    if (absl::StartsWith(coding, "gzip") && !absl::EndsWith(coding, "q=0")) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// The ETag of a file of the page: FNV-1a of its bytes, which change only
-// with the binary.
-std::string AssetTag(absl::string_view bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  return absl::StrFormat("\"%016x\"", h);
-}
-
-// A file of the page: 304 when the browser has it (ETag), else gzipped when
-// the browser takes it. Given through a content provider of known length,
-// which cpp-httplib sends as it is: it compresses only set_content() bodies,
-// and again on every request.
-void ServeAsset(const WebAsset& asset, const std::string& tag,
-                const httplib::Request& req, httplib::Response* res) {
-  res->set_header("ETag", tag);
-  res->set_header("Vary", "Accept-Encoding");
-  res->set_header("Cache-Control", "no-cache");
-  if (req.get_header_value("If-None-Match") == tag) {
-    res->status = 304;
-    return;
-  }
-  const bool gzip = TakesGzip(req);
-  const absl::string_view bytes = gzip ? asset.gzip : asset.data;
-  if (gzip) res->set_header("Content-Encoding", "gzip");
-  res->set_content_provider(
-      bytes.size(), asset.content_type,
-      [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
-        return sink.write(bytes.data() + offset, length);
-      });
-}
-
 }  // namespace
 
 Dashboard::Dashboard(std::string county_id, Sources sources, WebLogin* login)
@@ -251,14 +209,7 @@ void Dashboard::Install(httplib::Server* server) {
               [](const httplib::Request& req, httplib::Response& res) {
                 ReplyError(&res, 404, absl::StrCat("没有这个接口：", req.path));
               });
-  for (const WebAsset& asset : WebAssets()) {
-    const std::string path =
-        asset.path == "index.html" ? "/" : absl::StrCat("/", asset.path);
-    server->Get(path, [&asset, tag = AssetTag(asset.data)](
-                          const httplib::Request& req, httplib::Response& res) {
-      ServeAsset(asset, tag, req, &res);
-    });
-  }
+  InstallWebAssets(server, dashboard_web::WebAssets());
 }
 
 void Dashboard::Shutdown() { shutting_down_ = true; }

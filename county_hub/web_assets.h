@@ -1,29 +1,19 @@
-// The county dashboard's static files (county_hub/web/ and Apache ECharts),
-// built into the binary so that nothing needs to sit beside it at run time
-// and the page loads nothing from the internet. The bytes are placed by the
-// assembler (.incbin) in a .cc that county_hub/CMakeLists.txt generates.
-//
-// Thread-safety: immutable data; thread-safe.
+// The county dashboard's page (county_hub/web/ and Apache ECharts, which the
+// build fetches once from npm: scripts/fetch-echarts.sh), built into
+// county_hub by sanji_web_assets() in county_hub/CMakeLists.txt; see
+// common/web_assets.h.
 #ifndef SANJI_COUNTY_HUB_WEB_ASSETS_H_
 #define SANJI_COUNTY_HUB_WEB_ASSETS_H_
 
-#include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
+#include "common/web_assets.h"
 
-namespace sanji {
-
-struct WebAsset {
-  std::string path;          // "index.html", "app.js", "echarts.min.js" ...
-  const char* content_type;  // e.g. "text/html; charset=utf-8"
-  absl::string_view data;    // the file's bytes, for the program's lifetime
-  absl::string_view gzip;    // the same gzipped (gzip -9 -n), likewise
-};
+namespace sanji::dashboard_web {
 
 // Every file of the page, index.html first.
 const std::vector<WebAsset>& WebAssets();
 
-}  // namespace sanji
+}  // namespace sanji::dashboard_web
 
 #endif  // SANJI_COUNTY_HUB_WEB_ASSETS_H_

@@ -16,6 +16,7 @@
 #include "common/record_parse.h"
 #include "common/status_text.h"
 #include "common/vocabulary.h"
+#include "common/web_assets.h"
 #include "nlohmann/json.hpp"
 #include "village_agent/intake_service.h"
 #include "village_agent/record_file.h"
@@ -92,16 +93,6 @@ httplib::Server::HandlerResponse CheckRequest(const httplib::Request& request,
     return httplib::Server::HandlerResponse::Handled;
   }
   return httplib::Server::HandlerResponse::Unhandled;
-}
-
-void ServeAsset(const WebAsset& asset, httplib::Response* response) {
-  response->set_header("Cache-Control", "no-cache");
-  response->set_header("X-Content-Type-Options", "nosniff");
-  response->set_header("X-Frame-Options", "DENY");
-  response->set_header("Content-Security-Policy",
-                       "default-src 'self'; frame-ancestors 'none'");
-  response->set_content(std::string(asset.body),
-                        std::string(asset.content_type));
 }
 
 Json Vocabulary() {
@@ -297,14 +288,8 @@ void ClinicPage::Install(httplib::Server* server) {
       [](const httplib::Request& request, httplib::Response& response) {
         return CheckRequest(request, &response);
       });
-  for (const WebAsset& asset : WebAssets()) {
-    const std::string path =
-        asset.path == "index.html" ? "/" : absl::StrCat("/", asset.path);
-    server->Get(path,
-                [&asset](const httplib::Request&, httplib::Response& response) {
-                  ServeAsset(asset, &response);
-                });
-  }
+  InstallWebAssets(server, clinic_web::WebAssets(),
+                   "default-src 'self'; frame-ancestors 'none'");
   server->Get("/api/vocabulary",
               [](const httplib::Request&, httplib::Response& response) {
                 Reply(&response, Vocabulary(), 200);

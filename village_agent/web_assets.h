@@ -1,27 +1,18 @@
-// The clinic page's static files (village_agent/web/), built into the binary:
-// village_agent/CMakeLists.txt turns each file into a byte array of a .cc it
-// generates at build time (embed_files.cmake), so nothing is needed beside the
-// binary at run time and the page always matches the agent it is served by.
-//
-// Thread-safety: constant data.
+// The clinic page (village_agent/web/), built into village_agent by
+// sanji_web_assets() in village_agent/CMakeLists.txt; see
+// common/web_assets.h.
 #ifndef SANJI_VILLAGE_AGENT_WEB_ASSETS_H_
 #define SANJI_VILLAGE_AGENT_WEB_ASSETS_H_
 
 #include <vector>
 
-#include "absl/strings/string_view.h"
+#include "common/web_assets.h"
 
-namespace sanji {
+namespace sanji::clinic_web {
 
-struct WebAsset {
-  absl::string_view path;          // relative to web/, e.g. "app.js"
-  absl::string_view content_type;  // from the extension
-  absl::string_view body;
-};
-
-// Every file of web/, in name order.
+// Every file of the page, index.html first.
 const std::vector<WebAsset>& WebAssets();
 
-}  // namespace sanji
+}  // namespace sanji::clinic_web
 
 #endif  // SANJI_VILLAGE_AGENT_WEB_ASSETS_H_
