@@ -12,8 +12,12 @@ packages=(
   clang clang-tidy python3 openssl libssl-dev
   libxlsxwriter-dev python3-openpyxl python3-jsonschema
   libcpp-httplib-dev prometheus-cpp-dev libsodium-dev chromium python3-websocket fonts-noto-cjk
-  npm curl
+  curl
 )
+# npm fetches the dashboard's ECharts at build time (scripts/fetch-echarts.sh). Debian's npm
+# package conflicts with a Node.js installed from elsewhere (e.g. NodeSource's nodejs, which
+# brings its own npm): any npm on PATH will do.
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do
