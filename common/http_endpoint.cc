@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Create(
   server->set_keep_alive_timeout(1);
   server->set_read_timeout(10, 0);
   server->set_write_timeout(10, 0);
-  server->set_payload_max_length(64u << 20);
+  server->set_payload_max_length(options.max_body_bytes);
   return std::unique_ptr<HttpEndpoint>(
       new HttpEndpoint(std::move(server), https, std::move(host), port));
 }
@@ -125,7 +125,12 @@ void ReplyJson(httplib::Response* response, const std::string& json,
 
 void ReplyError(httplib::Response* response, int status,
                 const std::string& message) {
-  ReplyJson(response, nlohmann::json{{"error", message}}.dump(), status);
+  // The message may echo a request's bytes: invalid UTF-8 is replaced, not
+  // thrown.
+  ReplyJson(response,
+            nlohmann::json{{"error", message}}.dump(
+                -1, ' ', false, nlohmann::json::error_handler_t::replace),
+            status);
 }
 
 }  // namespace sanji

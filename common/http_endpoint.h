@@ -44,6 +44,8 @@ class HttpEndpoint {
     // Requests answered at once; more wait in the queue. Each open
     // server-sent-event stream holds one.
     int threads = 16;
+    // Larger request bodies are refused (413) before they are read whole.
+    size_t max_body_bytes = 64 << 10;
   };
 
   // The server, not yet listening: InvalidArgument for a bad address,

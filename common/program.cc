@@ -16,6 +16,8 @@
 #include "common/status_text.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "openssl/ssl.h"
+#include "openssl/x509.h"
 
 ABSL_FLAG(std::string, metrics, "",
           "HOST:PORT to serve Prometheus metrics at /metrics (serve); off "
@@ -89,9 +91,11 @@ TransportSecurity ClientSecurityOrExit() {
 
 std::unique_ptr<HttpEndpoint> HttpEndpointOrExit(
     const char* flag, const std::string& listen,
-    const TransportSecurity& security, HttpAudience audience) {
+    const TransportSecurity& security, HttpAudience audience,
+    size_t max_body_bytes) {
   HttpEndpoint::Options options;
   options.listen = listen;
+  options.max_body_bytes = max_body_bytes;
   if (!IsLoopbackAddress(listen)) {
     if (audience == HttpAudience::kLoopbackOnly) {
       ExitUsage(absl::StrCat("--", flag, "=", listen,
@@ -133,6 +137,31 @@ void StartHttpOrExit(const char* program, const char* flag,
                endpoint->https() ? "HTTPS" : "HTTP", endpoint->port());
 }
 
+namespace {
+
+// Why a request for /metrics is refused; "" when it may read them. Over
+// HTTPS (off loopback) an operator's certificate only, as for the Status
+// calls (a village's key sits on a clinic PC); on loopback only this
+// machine's Host names (DNS rebinding).
+std::string MetricsRefusal(const httplib::Request& request, bool https) {
+  if (!https) {
+    return IsLoopbackHost(request.get_header_value("Host"))
+               ? ""
+               : "the metrics are served to this machine's own names only";
+  }
+  X509* cert =
+      request.ssl == nullptr ? nullptr : SSL_get_peer_certificate(request.ssl);
+  absl::StatusOr<Identity> peer = IdentityOfCertificate(cert);
+  X509_free(cert);
+  if (peer.ok() && peer->kind == Identity::Kind::kOperator) return "";
+  return absl::StrCat(
+      "only an operator's certificate may read the metrics; this one ",
+      peer.ok() ? absl::StrCat("names ", peer->ToString())
+                : std::string(peer.status().message()));
+}
+
+}  // namespace
+
 std::unique_ptr<HttpEndpoint> StartMetricsOrExit(
     const char* program, const TransportSecurity& security,
     const NodeMetrics& metrics) {
@@ -140,6 +169,15 @@ std::unique_ptr<HttpEndpoint> StartMetricsOrExit(
   if (listen.empty()) return nullptr;
   std::unique_ptr<HttpEndpoint> endpoint =
       HttpEndpointOrExit("metrics", listen, security, HttpAudience::kScraper);
+  endpoint->server().set_pre_routing_handler(
+      [https = endpoint->https()](const httplib::Request& request,
+                                  httplib::Response& response) {
+        const std::string refusal = MetricsRefusal(request, https);
+        if (refusal.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        response.status = 403;
+        response.set_content(refusal + "\n", "text/plain; charset=utf-8");
+        return httplib::Server::HandlerResponse::Handled;
+      });
   metrics.Install(&endpoint->server());
   StartHttpOrExit(program, "metrics", endpoint.get());
   return endpoint;

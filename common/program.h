@@ -79,9 +79,11 @@ enum class HttpAudience {
 // The endpoint for --FLAG=LISTEN, not yet started (add routes, then
 // StartHttpOrExit); exits 2 when the address does not suit the audience (a
 // clinic page off loopback; HTTPS wanted and no TLS flags), saying what would.
+// `max_body_bytes`: the largest request body it takes (a clinic's upload).
 std::unique_ptr<HttpEndpoint> HttpEndpointOrExit(
     const char* flag, const std::string& listen,
-    const TransportSecurity& security, HttpAudience audience);
+    const TransportSecurity& security, HttpAudience audience,
+    size_t max_body_bytes = 64 << 10);
 // Starts it, or exits 1 when it cannot listen, and tells stderr its URL.
 // From then on the process ignores SIGPIPE (a peer gone mid-answer is an
 // error on that connection only).

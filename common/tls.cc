@@ -89,6 +89,17 @@ std::vector<std::string> UriSans(X509* cert) {
   return uris;
 }
 
+}  // namespace
+
+absl::StatusOr<Identity> IdentityOfCertificate(X509* cert) {
+  if (cert == nullptr) {
+    return absl::UnauthenticatedError("no certificate was shown");
+  }
+  return IdentityFromUriSans(UriSans(cert));
+}
+
+namespace {
+
 std::string NotAfter(X509* cert) {
   BIO* bio = BIO_new(BIO_s_mem());
   ASN1_TIME_print(bio, X509_get0_notAfter(cert));

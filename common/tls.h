@@ -31,6 +31,8 @@
 #include "common/identity.h"
 #include "grpcpp/grpcpp.h"
 
+struct x509_st;  // OpenSSL's X509
+
 namespace sanji {
 
 struct TlsFiles {
@@ -45,6 +47,11 @@ struct TlsFiles {
 // chains to the CA and is valid now, matches the key, and names exactly one
 // identity. Returns that identity.
 absl::StatusOr<Identity> CheckOwnCertificate(const TlsFiles& files);
+
+// The identity a (verified) certificate names in its one URI SAN; an error
+// saying what it names otherwise. For the HTTPS endpoints, which see the
+// peer's certificate through OpenSSL rather than through gRPC.
+absl::StatusOr<Identity> IdentityOfCertificate(x509_st* cert);
 
 // What a client accepts as its server: a node of `kind`, and with `id` that
 // one only (a village syncs only with township/<its first 9 digits>). Keeps

@@ -57,7 +57,10 @@ std::string AlertJson(const AlertEntry& entry) {
   j["status"] = AlertStatusName(entry);
   j["reviewed_by"] = entry.reviewed_by();
   j["reviewed_at"] = FormatUnixMillis(entry.reviewed_at_unix_ms());
-  return j.dump();
+  // A name from --orgs that is not UTF-8 must not end the stream (or the
+  // node: the dashboard's alert stream writes outside any handler's try).
+  return j.dump(-1, ' ', false,
+                nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string AlertText(const AlertEntry& entry) {

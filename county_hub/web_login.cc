@@ -41,6 +41,8 @@ constexpr char kWrongPassword[] = "用户名或密码错误";
 constexpr char kNameLocked[] = "登录失败次数过多，账户已锁定，请 ";
 constexpr char kPeerRefused[] = "此地址登录失败次数过多，请 ";
 constexpr char kLogInFirst[] = "请先登录";
+constexpr size_t kMaxLoginBodyBytes = 4096;
+constexpr char kBusy[] = "正在核对另一次登录，请稍后再试";
 constexpr char kForeignHost[] = "只能通过本机地址 (127.0.0.1) 打开未登录的看板";
 constexpr char kForeignPost[] =
     "请求被拒绝：只接受本站页面发出的请求（缺少 X-Requested-With 或来源不符）";
@@ -364,7 +366,18 @@ WebLogin::WebLogin(UserFile users, std::function<absl::Time()> clock)
 WebLogin::Attempt WebLogin::LogIn(absl::string_view name,
                                   absl::string_view password,
                                   absl::string_view peer) {
-  absl::MutexLock lock(&login_mu_);
+  // One Argon2id check (64 MiB) at a time; a second login meanwhile is told
+  // to retry rather than holding one of the server's threads.
+  if (!login_mu_.TryLock()) {
+    Attempt busy;
+    busy.http_status = 503;
+    busy.refusal_zh = kBusy;
+    busy.retry_after = absl::Seconds(1);
+    return busy;
+  }
+  absl::Cleanup unlock = [this]() ABSL_UNLOCK_FUNCTION(login_mu_) {
+    login_mu_.Unlock();
+  };
   const absl::Time now = clock_();
   PruneFailures(now);
   if (std::optional<Attempt> refused = Refusal(name, peer, now)) {
@@ -683,6 +696,11 @@ void ServeLogIn(WebLogin* login, const httplib::Request& request,
   if (!SameOriginPost(request)) {
     return ReplyJson(response, 403, {{"error", kForeignPost}});
   }
+  // A name and a password; anything bigger is not parsed (a parse tree costs
+  // many times its text, and anyone may post here).
+  if (request.body.size() > kMaxLoginBodyBytes) {
+    return ReplyJson(response, 413, {{"error", kBadLoginBody}});
+  }
   const nlohmann::json body = nlohmann::json::parse(request.body, nullptr,
                                                     /*allow_exceptions=*/false);
   auto name = body.is_object() ? body.find("name") : body.end();
@@ -698,7 +716,7 @@ void ServeLogIn(WebLogin* login, const httplib::Request& request,
     response.set_header("Set-Cookie", WebLogin::SetCookie(attempt.token));
     return ReplyJson(response, 200, {{"user", attempt.user}});
   }
-  if (attempt.http_status == 429) {
+  if (attempt.http_status == 429 || attempt.http_status == 503) {
     response.set_header(
         "Retry-After", absl::StrCat(absl::ToInt64Seconds(
                            absl::Ceil(attempt.retry_after, absl::Seconds(1)))));

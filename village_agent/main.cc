@@ -65,8 +65,9 @@ std::unique_ptr<HttpEndpoint> ClinicEndpointOrExit(
     const TransportSecurity& security) {
   const std::string& listen = absl::GetFlag(FLAGS_http);
   if (listen.empty()) return nullptr;
+  // The month's file comes in one request.
   return HttpEndpointOrExit("http", listen, security,
-                            HttpAudience::kLoopbackOnly);
+                            HttpAudience::kLoopbackOnly, size_t{64} << 20);
 }
 
 // Serves the clinic page on `endpoint` (if any), or exits 1.

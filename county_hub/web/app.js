@@ -448,7 +448,9 @@ function renderHeatmap(heat) {
   heatChart.setOption({
     animation: false,
     tooltip: {
-      formatter: (p) => names[p.value[1]] + ' ' + (p.value[0] + 1) + '月：' + HEAT_STATES[p.value[2]],
+      // ECharts renders a tooltip as HTML: the names (from --orgs) are escaped.
+      formatter: (p) => echarts.format.encodeHTML(names[p.value[1]]) + ' ' + (p.value[0] + 1) +
+        '月：' + HEAT_STATES[p.value[2]],
     },
     grid: { left: 130, right: 40, top: 10, bottom: 60 },
     xAxis: { type: 'category', data: heat.months.map((m) => Number(m.slice(5)) + '月'), splitArea: { show: true } },

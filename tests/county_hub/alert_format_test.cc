@@ -151,6 +151,19 @@ TEST(AlertFormatTest, JsonEscapesTextFields) {
   EXPECT_EQ(AlertJson(e).find('\n'), std::string::npos);
 }
 
+// A village name from an --orgs file that is not UTF-8 (GB18030 from Excel)
+// is replaced, never thrown: the dashboard's alert stream writes JSON outside
+// any handler, where a throw would end the hub.
+TEST(AlertFormatTest, JsonOfANameThatIsNotUtf8ReplacesTheBadBytes) {
+  AlertEntry e = Entry(4, "cholera", "A", true);
+  e.set_village_name("\xd5\xc5\xd7\xaf");  // 张庄 in GB18030
+  std::string json;
+  ASSERT_NO_THROW(json = AlertJson(e));
+  const std::string name = ParseJson(json)["village_name"];
+  EXPECT_EQ(name.substr(0, 6), "\xef\xbf\xbd\xef\xbf\xbd")  // U+FFFD twice
+      << name;
+}
+
 TEST(AlertFormatTest, TextOfANewUrgentClassAAlert) {
   AlertEntry e = Entry(3, "cholera", "A", true);
   e.set_village_name("某村");

@@ -130,6 +130,12 @@ TEST_F(DashboardLoginTest, NothingIsServedWithoutASession) {
 TEST_F(DashboardLoginTest, WrongPasswordsLockTheNameAndTheRightOneLogsIn) {
   StartHub();
   auto browser = Browser();
+  httplib::Result huge =
+      browser->Post("/api/login", kPageHeaders,
+                    "[" + std::string(8000, '0') + "]", "application/json");
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 413) << "a login body no name needs was parsed";
+
   httplib::Result wrong = LogIn(browser.get(), "zhang", "not the password");
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 401);
@@ -162,6 +168,12 @@ TEST_F(DashboardLoginTest, WrongPasswordsLockTheNameAndTheRightOneLogsIn) {
   EXPECT_EQ(report->status, 200);
   EXPECT_EQ(nlohmann::json::parse(report->body, nullptr, false),
             nlohmann::json::parse(ReportJson(), nullptr, false));
+
+  // A byte that is not UTF-8, echoed in the error, is a 400, not a throw.
+  httplib::Result bad_byte =
+      browser->Get("/api/report?period=%FF", {{"Cookie", session}});
+  ASSERT_TRUE(bad_byte);
+  EXPECT_EQ(bad_byte->status, 400) << bad_byte->body;
 }
 
 TEST_F(DashboardLoginTest, AReviewFromThePageIsTheLoggedInUsers) {

@@ -176,6 +176,13 @@ TEST_F(ObservabilityTest, MetricsMoveWithTheWorkAndMatchStatus) {
   ASSERT_TRUE(county_->WaitAgentsSynced(kWait).ok());
   ASSERT_TRUE(county_->WaitTownshipsSynced(kWait).ok());
 
+  // Plain HTTP on loopback: this machine's own names only (DNS rebinding).
+  httplib::Client rebound("127.0.0.1", metrics_port_[kVillage]);
+  httplib::Result refused =
+      rebound.Get("/metrics", {{"Host", "evil.example:80"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+
   std::vector<Sample> agent = ParseScrape(Scrape(metrics_port_[kVillage]));
   const nlohmann::json agent_status =
       StatusJson("village_agent", "--agent=", county_->agent_addr(kVillage));
@@ -292,6 +299,15 @@ TEST_F(ObservabilityTest, MetricsOffLoopbackNeedHttpsAndACertificateOfTheCa) {
   anonymous.set_ca_cert_path(pki.ca().c_str());
   anonymous.enable_server_certificate_verification(false);
   EXPECT_FALSE(anonymous.Get("/metrics")) << "no client certificate, served";
+
+  httplib::SSLClient village("127.0.0.1", port, pki.cert("village", kVillage),
+                             pki.key("village", kVillage));
+  village.enable_server_certificate_verification(false);
+  httplib::Result by_village = village.Get("/metrics");
+  ASSERT_TRUE(by_village);
+  EXPECT_EQ(by_village->status, 403) << "a village's key read the metrics";
+  EXPECT_TRUE(absl::StrContains(by_village->body, "operator"))
+      << by_village->body;
 
   const std::string op_cert = pki.cert("operator", LocalCounty::kOperator);
   const std::string op_key = pki.key("operator", LocalCounty::kOperator);
