@@ -4,7 +4,8 @@
 //   sanji_grpc_server_handled_total{grpc_method,grpc_code}     counter
 //   sanji_grpc_server_handling_seconds{grpc_method,grpc_code}  histogram
 //       every call the node's gRPC server ends (a stream: its whole life),
-//       counted by an interceptor the server is built with;
+//       counted by an interceptor the server is built with (health checks
+//       excepted);
 //   sanji_<program>_<field>                                    gauge
 //   sanji_<program>_records_<what>_total                       counter
 //   sanji_<program>_<field>_timestamp_seconds                  gauge
