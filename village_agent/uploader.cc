@@ -15,7 +15,8 @@ namespace sanji {
 Uploader::Uploader(RecordIntake* intake, UploaderOptions options)
     : intake_(intake),
       options_(std::move(options)),
-      channel_(MakeLinkChannel(options_.township, options_.security.Credentials())),
+      channel_(
+          MakeLinkChannel(options_.township, options_.security.Credentials())),
       loop_([this](grpc::ClientContext* context, bool* progressed) {
         return options_.security.Explain(RunStream(context, progressed));
       }) {

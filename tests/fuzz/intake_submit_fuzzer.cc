@@ -91,9 +91,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (o.result() == sanji::RowOutcome::REJECTED) {
       SANJI_FUZZ_CHECK(!o.reason().empty(), "rejection without a reason");
       // ... and with a code, so the clinic page can say it in Chinese.
-      SANJI_FUZZ_CHECK(!o.reason_code().empty(),
-                       absl::StrCat("rejection without a reason code: ",
-                                    o.reason()));
+      SANJI_FUZZ_CHECK(
+          !o.reason_code().empty(),
+          absl::StrCat("rejection without a reason code: ", o.reason()));
     }
   }
   SANJI_FUZZ_CHECK(
