@@ -685,9 +685,10 @@ std::string QueryEncode(absl::string_view text) {
 
 void ReplyJson(httplib::Response& response, int status,
                const nlohmann::json& body) {
-  response.status = status;
-  response.set_header("Cache-Control", "no-store");
-  response.set_content(body.dump(), "application/json; charset=utf-8");
+  sanji::ReplyJson(
+      &response,
+      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      status);
 }
 
 void ServeLogIn(WebLogin* login, const httplib::Request& request,

@@ -32,11 +32,8 @@ constexpr char kRequestedWith[] = "sanji";
 constexpr size_t kChunk = 1000;
 
 void Reply(httplib::Response* response, const Json& body, int status) {
-  response->status = status;
-  response->set_header("Cache-Control", "no-store");
-  response->set_content(
-      body.dump(-1, ' ', false, Json::error_handler_t::replace),
-      "application/json; charset=utf-8");
+  ReplyJson(response, body.dump(-1, ' ', false, Json::error_handler_t::replace),
+            status);
 }
 
 // {"error": zh, "message": english}: a refusal of the request as a whole.
