@@ -1,0 +1,144 @@
+// SessionReactor: serves one bidirectional stream on gRPC's callback API with
+// a session (township_node's VillageSession), as ServeSession (net.h) does on
+// the synchronous API, but without a thread per stream. Each message read is
+// handed to session->OnMessage on a WorkerPool thread (it may block for
+// milliseconds: a synced RocksDB write, and gRPC's few callback threads must
+// not), its reply is written back, and only then is the next message read:
+// one message per stream is in flight and the replies go out in order, as
+// the request/ack protocols want.
+//
+// The call ends as ServeSession's: with OnMessage's error (its code kept:
+// the peer's backoff depends on it), or OK when the peer has no more
+// messages or a write fails. The first message must come within
+// kHelloTimeout, or the call is cancelled (the peer sees CANCELLED).
+//
+// Thread-safety: gRPC runs the reactions one at a time, the pool runs the
+// session, and the read -> session -> write cycle never overlaps itself, so
+// message_, reply_ and the session have one user at a time; what the hello
+// alarm's callback shares with the reactions is guarded by mu_.
+// Ownership: the reactor owns the session and deletes itself once gRPC has
+// called OnDone and the hello alarm's callback has run. `pool` and
+// `streams` are not owned; LiveStreams::WaitNone says when no reactor uses
+// them any more.
+#ifndef SANJI_COMMON_SESSION_REACTOR_H_
+#define SANJI_COMMON_SESSION_REACTOR_H_
+
+#include <memory>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/live_streams.h"
+#include "common/net.h"
+#include "common/worker_pool.h"
+#include "grpcpp/alarm.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/support/server_callback.h"
+
+namespace sanji {
+
+template <typename Session, typename Message, typename Reply>
+class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
+ public:
+  // Starts serving the call of `context` at once.
+  SessionReactor(grpc::CallbackServerContext* context,
+                 std::unique_ptr<Session> session, WorkerPool* pool,
+                 LiveStreams* streams)
+      : context_(context),
+        session_(std::move(session)),
+        pool_(pool),
+        streams_(streams) {
+    streams_->Add();
+    hello_alarm_.Set(absl::ToChronoTime(absl::Now() + kHelloTimeout),
+                     [this](bool fired) { OnHelloDeadline(fired); });
+    this->StartRead(&message_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the peer ended its side, or the call was cancelled
+      this->Finish(grpc::Status::OK);
+      return;
+    }
+    bool first = false;
+    {
+      absl::MutexLock lock(&mu_);
+      first = !hello_seen_;
+      hello_seen_ = true;
+    }
+    // Not under mu_: the alarm's callback takes it.
+    if (first) hello_alarm_.Cancel();
+    pool_->Schedule([this] { Handle(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      this->Finish(grpc::Status::OK);
+      return;
+    }
+    this->StartRead(&message_);
+  }
+
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+    }
+    // A stream that ended before its hello: the alarm's callback runs now
+    // (not fired) instead of at the deadline, so the reactor goes at once.
+    hello_alarm_.Cancel();
+    Unref();
+  }
+
+ private:
+  // On the pool.
+  void Handle() {
+    absl::StatusOr<Reply> reply = session_->OnMessage(message_);
+    if (!reply.ok()) {
+      this->Finish(ToGrpc(reply.status()));
+      return;
+    }
+    reply_ = *std::move(reply);
+    this->StartWrite(&reply_);
+  }
+
+  void OnHelloDeadline(bool fired) {
+    {
+      absl::MutexLock lock(&mu_);
+      // The context lives until OnDone, which waits for mu_.
+      if (fired && !hello_seen_ && !done_) context_->TryCancel();
+    }
+    Unref();
+  }
+
+  // Drops one of the two references (the call's, the alarm's).
+  void Unref() {
+    bool last = false;
+    {
+      absl::MutexLock lock(&mu_);
+      last = --refs_ == 0;
+    }
+    if (!last) return;
+    LiveStreams* streams = streams_;
+    delete this;
+    streams->Remove();
+  }
+
+  grpc::CallbackServerContext* const context_;
+  const std::unique_ptr<Session> session_;
+  WorkerPool* const pool_;
+  LiveStreams* const streams_;
+  grpc::Alarm hello_alarm_;
+  Message message_;  // what the read in flight fills
+  Reply reply_;      // what the write in flight sends
+
+  absl::Mutex mu_;
+  bool hello_seen_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;  // OnDone: context_ is gone
+  int refs_ ABSL_GUARDED_BY(mu_) = 2;
+};
+
+}  // namespace sanji
+
+#endif  // SANJI_COMMON_SESSION_REACTOR_H_
