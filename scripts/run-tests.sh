@@ -34,6 +34,7 @@ elif [[ ${1:-} == --tsan ]]; then
   # support, power_loss_test (the aggregator's thread over RocksDB), the integration tests
   # (many_villages_test: the township's callback-API streams on its worker pool).
   tsan_targets=(tcp_proxy_test process_test alert_book_test aggregator_test record_intake_test
+    worker_pool_test
     reconnect_loop_test uploader_test forwarder_test web_login_test
     power_loss_test three_tiers_test alerts_test hostile_peers_test full_disk_test tls_test
     observability_test many_villages_test)

@@ -4,7 +4,9 @@
 // the same time. The township's thread count (/proc/PID/status) must not
 // grow with the streams, and every batch must count exactly once: each
 // stream's acks, the township's watermarks and records applied, and the
-// county's cells per village after the township forwarded them.
+// county's cells per village after the township forwarded them. Then the
+// township is told to stop with every stream open, and exits cleanly.
+#include <csignal>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -199,6 +201,29 @@ TEST(ManyVillagesTest, ThreadsStayBoundedAndEveryBatchCountsOnce) {
     EXPECT_EQ(s.Read(), std::optional<uint64_t>(kRounds * kBatch));
     EXPECT_TRUE(s.Finish().ok());
   }
+
+  // Shutdown with every village connected, and one stream that never said
+  // hello: the township ends them all (5 s grace, then cancelled) and exits
+  // cleanly, waiting for no hello deadline.
+  std::vector<std::unique_ptr<VillageStream>> open;
+  for (int i = 0; i < kVillages; ++i) {
+    open.push_back(std::make_unique<VillageStream>(
+        stubs[i % stubs.size()].get(), Village(i)));
+    ASSERT_TRUE(open.back()->Write(Hello(Village(i))));
+    ASSERT_EQ(open.back()->Read(), std::optional<uint64_t>(kRounds * kBatch));
+  }
+  VillageStream silent(stubs[0].get(), Village(0));
+  const absl::Time stop = absl::Now();
+  ASSERT_TRUE(county.township(kTownship).Signal(SIGTERM));
+  EXPECT_EQ(county.township(kTownship).Wait(absl::Seconds(60)),
+            std::optional<int>(0));
+  std::printf("township exited %.1f s after SIGTERM\n",
+              absl::ToDoubleSeconds(absl::Now() - stop));
+  for (auto& s : open) {
+    EXPECT_EQ(s->Read(), std::nullopt) << s->village();
+    EXPECT_FALSE(s->Finish().ok()) << s->village();
+  }
+  EXPECT_FALSE(silent.Finish().ok());
 }
 
 }  // namespace
