@@ -18,9 +18,9 @@
 // alarm's callback shares with the reactions is guarded by mu_, which every
 // step also passes through (Order()).
 // Ownership: the reactor owns the session and deletes itself once gRPC has
-// called OnDone and the hello alarm's callback has run. `pool` and
-// `streams` are not owned; LiveStreams::WaitNone says when no reactor uses
-// them any more.
+// called OnDone, the hello alarm's callback has run and no pool task holds
+// it. `pool` and `streams` are not owned; LiveStreams::WaitNone says when no
+// reactor uses them any more.
 #ifndef SANJI_COMMON_SESSION_REACTOR_H_
 #define SANJI_COMMON_SESSION_REACTOR_H_
 
@@ -63,23 +63,27 @@ class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
       absl::MutexLock lock(&mu_);  // see Order()
       first = ok && !hello_seen_;
       hello_seen_ = hello_seen_ || ok;
+      if (ok) ++refs_;  // the pool's task's, dropped at the end of Handle()
     }
     if (!ok) {  // the peer ended its side, or the call was cancelled
       this->Finish(grpc::Status::OK);
+      Order();
       return;
     }
     // Not under mu_: the alarm's callback takes it.
     if (first) hello_alarm_.Cancel();
     pool_->Schedule([this] { Handle(); });
+    Order();
   }
 
   void OnWriteDone(bool ok) override {
     Order();
     if (!ok) {
       this->Finish(grpc::Status::OK);
-      return;
+    } else {
+      this->StartRead(&message_);
     }
-    this->StartRead(&message_);
+    Order();
   }
 
   void OnDone() override {
@@ -94,11 +98,20 @@ class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
   }
 
  private:
-  // Every reaction and the pool's task pass through mu_ first. gRPC orders
-  // them with atomics of its own (uninstrumented) library, which
+  // Every reaction and the pool's task pass through mu_ first and last.
+  // gRPC orders them with atomics of its own (uninstrumented) library, which
   // ThreadSanitizer cannot see; mu_ shows it that each comes after the one
-  // before, up to OnDone's delete. gRPC's own objects of the call, in the
-  // grpcpp templates compiled into us, are the suppressions' business
+  // before, up to the delete. "Last" matters: Finish, StartRead and
+  // StartWrite read the base class's stream_ (an atomic of the grpcpp
+  // templates, in the reactor), and the delete that follows the call's end
+  // must be seen to come after that read (a TSan report in many_villages:
+  // OnReadDone's Finish against OnDone's delete on another thread). A
+  // reaction may pass through mu_ after Finish/StartRead/StartWrite: gRPC
+  // calls OnDone only once every reaction has returned. The pool's task is
+  // no reaction (OnDone may run as soon as it has called Finish or
+  // StartWrite), so it holds a reference (taken by OnReadDone) and drops it
+  // last, through mu_. gRPC's own objects of the call, in the grpcpp
+  // templates compiled into us, are the suppressions' business
   // (tests/tsan.supp).
   void Order() { absl::MutexLock lock(&mu_); }
 
@@ -108,10 +121,11 @@ class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
     absl::StatusOr<Reply> reply = session_->OnMessage(message_);
     if (!reply.ok()) {
       this->Finish(ToGrpc(reply.status()));
-      return;
+    } else {
+      reply_ = *std::move(reply);
+      this->StartWrite(&reply_);
     }
-    reply_ = *std::move(reply);
-    this->StartWrite(&reply_);
+    Unref();  // may delete this
   }
 
   void OnHelloDeadline(bool fired) {
@@ -123,7 +137,8 @@ class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
     Unref();
   }
 
-  // Drops one of the two references (the call's, the alarm's).
+  // Drops one reference: the call's (OnDone), the alarm's (its callback) or
+  // the pool task's (Handle) while one is scheduled or running.
   void Unref() {
     bool last = false;
     {
@@ -147,7 +162,7 @@ class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
   absl::Mutex mu_;
   bool hello_seen_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;  // OnDone: context_ is gone
-  int refs_ ABSL_GUARDED_BY(mu_) = 2;
+  int refs_ ABSL_GUARDED_BY(mu_) = 2;  // the call's, the alarm's (+1: Handle)
 };
 
 }  // namespace sanji

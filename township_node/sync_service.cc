@@ -22,7 +22,7 @@ SyncService::SyncService(std::string township_id,
 
 SyncService::~SyncService() {
   // After the server's shutdown every call has ended; a reactor may still
-  // wait for its hello alarm's (cancelled) callback.
+  // wait for its hello alarm's (cancelled) callback or its last pool task.
   streams_.WaitNone();
 }
 
