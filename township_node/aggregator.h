@@ -41,15 +41,16 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/period.h"
+#include "common/staged_writes.h"
 #include "common/storage.h"
 #include "proto/rollup_sync.pb.h"
 #include "proto/village_sync.pb.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
 
 namespace sanji {
 
@@ -109,7 +110,6 @@ class TownshipAggregator {
   uint64_t cells_pending() const;
 
  private:
-  class BatchApplier;
   TownshipAggregator(std::unique_ptr<Store> store,
                      const AggregatorOptions& options);
   absl::Status Load();
@@ -130,29 +130,36 @@ class TownshipAggregator {
   // Deletes the marks of `keys` in `marks` that exist, lowering *pending by
   // the number deleted.
   absl::Status ClearMarks(rocksdb::ColumnFamilyHandle* marks,
-                          const std::vector<std::string>& keys,
-                          uint64_t* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes the alert of `record` (withdrawn or not) into `wb` with `version`,
-  // marking it for the county. With only_if_new, an existing alert is kept.
-  // Puts into `wb`, with `version` and the county's marks, the last_record_at
-  // of each of `village_id`'s `days` whose value changed and, when synced_at
-  // > 0, the village's last_sync_at (proto/rollup_sync.proto "activity").
-  absl::Status StageActivity(rocksdb::WriteBatchWithIndex* wb,
-                             const std::string& village_id,
-                             const std::set<absl::CivilDay>& days,
-                             int64_t synced_at, uint64_t version,
-                             uint64_t* newly_pending)
+                          std::vector<std::string> keys, uint64_t* pending)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StageActivityCell(rocksdb::WriteBatchWithIndex* wb,
-                                 const std::string& key, int64_t value,
-                                 uint64_t version, uint64_t* newly_pending)
+  // Puts into `wb` each cell of `deltas` whose sum is not zero, with its new
+  // value, `version` and the county's mark.
+  absl::Status StageCells(
+      StagedWrites* wb, const absl::flat_hash_map<std::string, int64_t>& deltas,
+      uint64_t version, uint64_t* newly_pending)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Puts into `wb`, with `version` and the county's marks, the last_record_at
+  // of each of `village_id`'s days in `latest_of_days` whose value changed
+  // and, when synced_at > 0, the village's last_sync_at
+  // (proto/rollup_sync.proto "activity").
+  absl::Status StageActivity(
+      StagedWrites* wb, const std::string& village_id,
+      const std::map<absl::CivilDay, int64_t>& latest_of_days,
+      int64_t synced_at, uint64_t version, uint64_t* newly_pending)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status StageActivityCell(StagedWrites* wb, const std::string& key,
+                                 int64_t value, uint64_t version,
+                                 uint64_t* newly_pending)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Fills the occurred family (and the activity cells) from the records of a
   // store from before it existed; once, at open.
   absl::Status IndexOldRecords() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StageAlert(rocksdb::WriteBatchWithIndex* wb,
-                          const std::string& village_id, const Record& record,
-                          bool withdrawn, bool only_if_new, uint64_t version,
+  // Puts the alert of `record` (withdrawn or not) into `wb` with `version`,
+  // marking it for the county. With only_if_new, an existing alert is kept.
+  // Reads the store, not `wb`: stage each record id once per batch.
+  absl::Status StageAlert(StagedWrites* wb, const std::string& village_id,
+                          const Record& record, bool withdrawn,
+                          bool only_if_new, uint64_t version,
                           uint64_t* newly_pending)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
