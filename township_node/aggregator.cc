@@ -50,7 +50,12 @@ uint64_t ReadU64(absl::string_view s) {
 
 TownshipAggregator::TownshipAggregator(std::unique_ptr<Store> store,
                                        const AggregatorOptions& options)
-    : store_(std::move(store)), options_(options) {}
+    : store_(std::move(store)), options_(options) {
+  absl::MutexLock lock(&mu_);
+  cell_marks_.family = store_->Family(kChanged);
+  activity_marks_.family = store_->Family(township_layout::kActivityChanged);
+  alert_marks_.family = store_->Family(kAlertsChanged);
+}
 
 absl::StatusOr<std::unique_ptr<TownshipAggregator>> TownshipAggregator::Open(
     const std::string& dir, const AggregatorOptions& options) {
@@ -84,24 +89,14 @@ absl::Status TownshipAggregator::Load() {
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "loading township state"));
   RETURN_IF_ERROR(IndexOldRecords());
-  std::unique_ptr<rocksdb::Iterator> changed =
-      store_->NewIterator(store_->Family(kChanged));
-  cells_pending_ = 0;
-  for (changed->SeekToFirst(); changed->Valid(); changed->Next())
-    ++cells_pending_;
-  RETURN_IF_ERROR(FromRocks(changed->status(), "counting changed cells"));
-  std::unique_ptr<rocksdb::Iterator> activity =
-      store_->NewIterator(store_->Family(township_layout::kActivityChanged));
-  activity_pending_ = 0;
-  for (activity->SeekToFirst(); activity->Valid(); activity->Next())
-    ++activity_pending_;
-  RETURN_IF_ERROR(FromRocks(activity->status(), "counting changed activity"));
-  std::unique_ptr<rocksdb::Iterator> alerts =
-      store_->NewIterator(store_->Family(kAlertsChanged));
-  alerts_pending_ = 0;
-  for (alerts->SeekToFirst(); alerts->Valid(); alerts->Next())
-    ++alerts_pending_;
-  return FromRocks(alerts->status(), "counting changed alerts");
+  for (MarkedKeys* marks : {&cell_marks_, &activity_marks_, &alert_marks_}) {
+    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(marks->family);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      marks->keys.insert(marks->keys.end(), it->key().ToString());
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "loading the county's marks"));
+  }
+  return absl::OkStatus();
 }
 
 uint64_t TownshipAggregator::Watermark(const std::string& village_id,
@@ -164,18 +159,15 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
   StagedWrites* wb = applier.batch();
   rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
   uint64_t version = version_ + 1;
-  uint64_t newly_pending = 0;
-  RETURN_IF_ERROR(
-      StageCells(wb, applier.cell_deltas(), version, &newly_pending));
+  Marking marking;
+  RETURN_IF_ERROR(StageCells(wb, applier.cell_deltas(), version, &marking));
   ASSIGN_OR_RETURN(auto latest_of_days, applier.LatestOfTouchedDays());
-  uint64_t new_activity = 0;
   RETURN_IF_ERROR(StageActivity(wb, village_id, latest_of_days,
                                 LocalSeconds(options_.clock()), version,
-                                &new_activity));
-  uint64_t new_alerts = 0;
+                                &marking));
   for (const auto& [record, withdrawn] : applier.alert_changes()) {
     RETURN_IF_ERROR(StageAlert(wb, village_id, record, withdrawn,
-                               /*only_if_new=*/false, version, &new_alerts));
+                               /*only_if_new=*/false, version, &marking));
   }
   const BatchCounts& counts = applier.counts();
   const std::pair<const char*, uint64_t> counted[] = {
@@ -199,15 +191,13 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
   version_ = version;
   watermarks_[{village_id, epoch}] = new_watermark;
   counters_ = std::move(counters);
-  cells_pending_ += newly_pending;
-  activity_pending_ += new_activity;
-  alerts_pending_ += new_alerts;
+  marking.Commit();
   return new_watermark;
 }
 
 absl::Status TownshipAggregator::StageCells(
     StagedWrites* wb, const absl::flat_hash_map<std::string, int64_t>& deltas,
-    uint64_t version, uint64_t* newly_pending) {
+    uint64_t version, Marking* marking) {
   std::vector<std::string> keys;
   keys.reserve(deltas.size());
   for (const auto& [key, delta] : deltas) {
@@ -215,11 +205,8 @@ absl::Status TownshipAggregator::StageCells(
   }
   std::sort(keys.begin(), keys.end());
   rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
-  rocksdb::ColumnFamilyHandle* changed = store_->Family(kChanged);
   ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> current,
                    store_->MultiGet(cells, keys));
-  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> marks,
-                   store_->MultiGet(changed, keys));
   for (size_t i = 0; i < keys.size(); ++i) {
     CellValue value;
     if (current[i].has_value() && !DecodeCellValue(*current[i], &value)) {
@@ -228,10 +215,7 @@ absl::Status TownshipAggregator::StageCells(
     value.value += deltas.at(keys[i]);
     value.version = version;
     wb->Put(cells, keys[i], EncodeCellValue(value));
-    if (!marks[i].has_value()) {
-      wb->Put(changed, keys[i], "");
-      ++*newly_pending;
-    }
+    marking->Mark(wb, &cell_marks_, keys[i]);
   }
   return absl::OkStatus();
 }
@@ -272,10 +256,10 @@ absl::Status TownshipAggregator::IndexOldRecords() {
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "indexing township records"));
   const uint64_t version = version_ + 1;
-  uint64_t pending = 0;  // counted by Load from the marks
+  Marking marking;  // Load reads the marks after this
   for (const auto& [village, days] : latest) {
     RETURN_IF_ERROR(
-        StageActivity(&wb, village, days, /*synced_at=*/0, version, &pending));
+        StageActivity(&wb, village, days, /*synced_at=*/0, version, &marking));
   }
   if (!latest.empty()) wb.Put(meta, kVersionKey, EncodeFixed64BE(version));
   wb.Put(meta, township_layout::kOccurredIndexKey, "1");
@@ -288,26 +272,24 @@ absl::Status TownshipAggregator::IndexOldRecords() {
 absl::Status TownshipAggregator::StageActivity(
     StagedWrites* wb, const std::string& village_id,
     const std::map<absl::CivilDay, int64_t>& latest_of_days, int64_t synced_at,
-    uint64_t version, uint64_t* newly_pending) {
+    uint64_t version, Marking* marking) {
   for (const auto& [day, latest] : latest_of_days) {
     RETURN_IF_ERROR(StageActivityCell(
         wb, EncodeCellKey(village_id, kLastRecordAt, FormatDay(day)), latest,
-        version, newly_pending));
+        version, marking));
   }
   if (synced_at <= 0) return absl::OkStatus();
   return StageActivityCell(wb, EncodeCellKey(village_id, kLastSyncAt, ""),
-                           synced_at, version, newly_pending);
+                           synced_at, version, marking);
 }
 
 absl::Status TownshipAggregator::StageActivityCell(StagedWrites* wb,
                                                    const std::string& key,
                                                    int64_t value,
                                                    uint64_t version,
-                                                   uint64_t* newly_pending) {
+                                                   Marking* marking) {
   rocksdb::ColumnFamilyHandle* activity =
       store_->Family(township_layout::kActivity);
-  rocksdb::ColumnFamilyHandle* changed =
-      store_->Family(township_layout::kActivityChanged);
   ASSIGN_OR_RETURN(std::optional<std::string> current,
                    store_->Get(activity, key));
   CellValue stored;
@@ -319,24 +301,16 @@ absl::Status TownshipAggregator::StageActivityCell(StagedWrites* wb,
     return absl::OkStatus();
   }
   wb->Put(activity, key, EncodeCellValue(CellValue{value, version}));
-  ASSIGN_OR_RETURN(std::optional<std::string> mark, store_->Get(changed, key));
-  if (!mark.has_value()) {
-    wb->Put(changed, key, "");
-    ++*newly_pending;
-  }
+  marking->Mark(wb, &activity_marks_, key);
   return absl::OkStatus();
 }
 
-absl::Status TownshipAggregator::StageAlert(StagedWrites* wb,
-                                            const std::string& village_id,
-                                            const Record& record,
-                                            bool withdrawn, bool only_if_new,
-                                            uint64_t version,
-                                            uint64_t* newly_pending) {
+absl::Status TownshipAggregator::StageAlert(
+    StagedWrites* wb, const std::string& village_id, const Record& record,
+    bool withdrawn, bool only_if_new, uint64_t version, Marking* marking) {
   const DiseaseInfo* disease = ReportedDisease(record);
   if (disease == nullptr) return absl::OkStatus();
   rocksdb::ColumnFamilyHandle* alerts = store_->Family(kAlerts);
-  rocksdb::ColumnFamilyHandle* changed = store_->Family(kAlertsChanged);
   std::string key = EncodeRecordKey(village_id, record.record_id());
   ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(alerts, key));
   Alert alert = DeidentifiedAlert(village_id, record, *disease);
@@ -353,11 +327,7 @@ absl::Status TownshipAggregator::StageAlert(StagedWrites* wb,
   }
   alert.set_version(version);
   wb->Put(alerts, key, alert.SerializeAsString());
-  ASSIGN_OR_RETURN(std::optional<std::string> mark, store_->Get(changed, key));
-  if (!mark.has_value()) {
-    wb->Put(changed, key, "");
-    ++*newly_pending;
-  }
+  marking->Mark(wb, &alert_marks_, key);
   return absl::OkStatus();
 }
 
@@ -368,7 +338,7 @@ absl::StatusOr<std::vector<uint64_t>> TownshipAggregator::ApplyUrgent(
   // for a backlog to drain. A full disk still fails the write.
   StagedWrites wb;
   uint64_t version = version_ + 1;
-  uint64_t new_alerts = 0;
+  Marking marking;
   absl::CivilSecond now = NowLocal();
   std::vector<uint64_t> handled;
   std::set<std::string> staged;  // StageAlert reads the store, not `wb`
@@ -383,35 +353,35 @@ absl::StatusOr<std::vector<uint64_t>> TownshipAggregator::ApplyUrgent(
       continue;
     }
     RETURN_IF_ERROR(StageAlert(&wb, village_id, r.record(), /*withdrawn=*/false,
-                               /*only_if_new=*/true, version, &new_alerts));
+                               /*only_if_new=*/true, version, &marking));
   }
-  if (new_alerts == 0) return handled;
+  if (wb.empty()) return handled;
   wb.Put(store_->Family("default"), kVersionKey, EncodeFixed64BE(version));
   rocksdb::WriteBatch write = wb.ToWriteBatch();
   RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));
   version_ = version;
-  alerts_pending_ += new_alerts;
+  marking.Commit();
   return handled;
 }
 
 absl::Status TownshipAggregator::ReadChangedAlerts(size_t max_alerts,
                                                    std::vector<Alert>* out) {
   absl::MutexLock lock(&mu_);
-  if (alerts_pending_ == 0) return absl::OkStatus();
-  rocksdb::ColumnFamilyHandle* alerts = store_->Family(kAlerts);
-  std::unique_ptr<rocksdb::Iterator> it =
-      store_->NewIterator(store_->Family(kAlertsChanged));
-  for (it->SeekToFirst(); it->Valid() && out->size() < max_alerts; it->Next()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                     store_->Get(alerts, it->key().ToString()));
+  std::vector<std::string> keys;
+  for (auto it = alert_marks_.keys.begin();
+       it != alert_marks_.keys.end() && keys.size() < max_alerts; ++it) {
+    keys.push_back(*it);
+  }
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> stored,
+                   store_->MultiGet(store_->Family(kAlerts), keys));
+  for (size_t i = 0; i < keys.size(); ++i) {
     Alert alert;
-    if (!stored.has_value() || !alert.ParseFromString(*stored)) {
-      return absl::DataLossError(absl::StrCat(
-          "changed alert ", it->key().ToString(), " is unreadable"));
+    if (!stored[i].has_value() || !alert.ParseFromString(*stored[i])) {
+      return absl::DataLossError(
+          absl::StrCat("changed alert ", keys[i], " is unreadable"));
     }
     out->push_back(std::move(alert));
   }
-  RETURN_IF_ERROR(FromRocks(it->status(), "scanning changed alerts"));
   std::stable_partition(out->begin(), out->end(),
                         [](const Alert& a) { return a.urgent(); });
   return absl::OkStatus();
@@ -431,48 +401,39 @@ absl::Status TownshipAggregator::MarkAlertsForwarded(
       unchanged.push_back(std::move(key));
     }
   }
-  return ClearMarks(store_->Family(kAlertsChanged), std::move(unchanged),
-                    &alerts_pending_);
+  return ClearMarks(&alert_marks_, std::move(unchanged));
 }
 
 absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
                                                   std::vector<Cell>* out) {
   absl::MutexLock lock(&mu_);
-  return ReadMarked(store_->Family(kCells), store_->Family(kChanged), max_cells,
+  return ReadMarked(store_->Family(kCells), cell_marks_, max_cells,
                     &forward_cursor_, out);
 }
 
 absl::Status TownshipAggregator::ReadChangedActivity(size_t max_activity,
                                                      std::vector<Cell>* out) {
   absl::MutexLock lock(&mu_);
-  if (activity_pending_ == 0) return absl::OkStatus();
-  return ReadMarked(store_->Family(township_layout::kActivity),
-                    store_->Family(township_layout::kActivityChanged),
+  return ReadMarked(store_->Family(township_layout::kActivity), activity_marks_,
                     max_activity, &activity_cursor_, out);
 }
 
 absl::Status TownshipAggregator::ReadMarked(rocksdb::ColumnFamilyHandle* values,
-                                            rocksdb::ColumnFamilyHandle* marks,
+                                            const MarkedKeys& marks,
                                             size_t max_cells,
                                             std::string* cursor,
                                             std::vector<Cell>* out) {
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(marks);
   // Resume after the last cell handed out, then wrap around, so a cell that
   // keeps changing cannot starve the others.
-  const std::string start = *cursor;
   std::vector<std::string> keys;
-  for (int pass = 0; pass < 2 && keys.size() < max_cells; ++pass) {
-    if (pass == 0) {
-      it->Seek(start);
-    } else {
-      if (start.empty()) break;
-      it->SeekToFirst();
-    }
-    for (; it->Valid() && keys.size() < max_cells; it->Next()) {
-      if (pass == 1 && it->key().compare(start) >= 0) break;
-      keys.push_back(it->key().ToString());
-    }
-    RETURN_IF_ERROR(FromRocks(it->status(), "scanning changed cells"));
+  const auto start = marks.keys.lower_bound(*cursor);
+  for (auto it = start; it != marks.keys.end() && keys.size() < max_cells;
+       ++it) {
+    keys.push_back(*it);
+  }
+  for (auto it = marks.keys.begin(); it != start && keys.size() < max_cells;
+       ++it) {
+    keys.push_back(*it);
   }
   ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> current,
                    store_->MultiGet(values, keys));
@@ -499,21 +460,19 @@ absl::Status TownshipAggregator::ReadMarked(rocksdb::ColumnFamilyHandle* values,
 absl::Status TownshipAggregator::MarkForwarded(
     const std::vector<Cell>& forwarded) {
   absl::MutexLock lock(&mu_);
-  return ClearForwarded(store_->Family(kCells), store_->Family(kChanged),
-                        forwarded, &cells_pending_);
+  return ClearForwarded(store_->Family(kCells), &cell_marks_, forwarded);
 }
 
 absl::Status TownshipAggregator::MarkActivityForwarded(
     const std::vector<Cell>& forwarded) {
   absl::MutexLock lock(&mu_);
   return ClearForwarded(store_->Family(township_layout::kActivity),
-                        store_->Family(township_layout::kActivityChanged),
-                        forwarded, &activity_pending_);
+                        &activity_marks_, forwarded);
 }
 
 absl::Status TownshipAggregator::ClearForwarded(
-    rocksdb::ColumnFamilyHandle* values, rocksdb::ColumnFamilyHandle* marks,
-    const std::vector<Cell>& forwarded, uint64_t* pending) {
+    rocksdb::ColumnFamilyHandle* values, MarkedKeys* marks,
+    const std::vector<Cell>& forwarded) {
   std::vector<std::string> keys;
   keys.reserve(forwarded.size());
   for (const Cell& cell : forwarded) {
@@ -530,43 +489,53 @@ absl::Status TownshipAggregator::ClearForwarded(
       unchanged.push_back(std::move(keys[i]));
     }
   }
-  return ClearMarks(marks, std::move(unchanged), pending);
+  return ClearMarks(marks, std::move(unchanged));
 }
 
-absl::Status TownshipAggregator::ClearMarks(rocksdb::ColumnFamilyHandle* marks,
-                                            std::vector<std::string> keys,
-                                            uint64_t* pending) {
-  // Count only marks that exist, once each: an acknowledgement repeated (or
-  // a key listed twice) must not lower the pending count again.
+absl::Status TownshipAggregator::ClearMarks(MarkedKeys* marks,
+                                            std::vector<std::string> keys) {
+  // Only marks that exist, once each: an acknowledgement repeated (or a key
+  // listed twice) clears nothing more.
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> present,
-                   store_->MultiGet(marks, keys));
+  keys.erase(std::remove_if(keys.begin(), keys.end(),
+                            [&](const std::string& key) {
+                              return marks->keys.count(key) == 0;
+                            }),
+             keys.end());
   rocksdb::WriteBatch batch;
-  uint64_t cleared = 0;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (!present[i].has_value()) continue;
-    batch.Delete(marks, keys[i]);
-    ++cleared;
-  }
+  for (const std::string& key : keys) batch.Delete(marks->family, key);
   // Not synced: a lost clear only means the item is sent again, which the
   // county ignores (it keeps the highest version).
   RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
-  *pending = *pending > cleared ? *pending - cleared : 0;
+  for (const std::string& key : keys) marks->keys.erase(key);
   return absl::OkStatus();
+}
+
+void TownshipAggregator::Marking::Mark(StagedWrites* wb, MarkedKeys* marks,
+                                       const std::string& key) {
+  if (marks->keys.count(key) != 0) return;
+  wb->Put(marks->family, key, "");
+  added_.emplace_back(marks, key);
+}
+
+void TownshipAggregator::Marking::Commit() {
+  for (auto& [marks, key] : added_) marks->keys.insert(std::move(key));
+  added_.clear();
 }
 
 void TownshipAggregator::WaitForChanges(absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
   auto pending = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return cells_pending_ > 0 || activity_pending_ > 0 || alerts_pending_ > 0;
+    return !cell_marks_.keys.empty() || !activity_marks_.keys.empty() ||
+           !alert_marks_.keys.empty();
   };
   mu_.AwaitWithTimeout(absl::Condition(&pending), timeout);
 }
 
 uint64_t TownshipAggregator::cells_pending() const {
   absl::MutexLock lock(&mu_);
-  return cells_pending_;
+  return cell_marks_.keys.size();
 }
 
 void TownshipAggregator::FillStatus(TownshipStatus* status) const {
@@ -587,9 +556,9 @@ void TownshipAggregator::FillStatus(TownshipStatus* status) const {
   status->set_records_duplicate(counter(kDuplicates));
   status->set_records_conflicting(counter(kConflicts));
   status->set_records_refused(counter(kRefused));
-  status->set_cells_pending(cells_pending_);
-  status->set_activity_pending(activity_pending_);
-  status->set_alerts_pending(alerts_pending_);
+  status->set_cells_pending(cell_marks_.keys.size());
+  status->set_activity_pending(activity_marks_.keys.size());
+  status->set_alerts_pending(alert_marks_.keys.size());
   status->set_db_bytes(store_->ApproximateBytes());
 }
 
