@@ -29,7 +29,7 @@
 #include "county_hub/export_xlsx.h"
 #include "county_hub/hub_layout.h"
 #include "county_hub/period_totals.h"
-#include "nlohmann/json.hpp"
+#include "county_hub/report_json.h"
 
 namespace sanji {
 namespace {
@@ -773,36 +773,6 @@ std::string RenderCsv(const std::vector<ReportRow>& rows) {
   return out;
 }
 
-// A JSON array of objects with the CSV's keys, one per line; value a string,
-// or null when empty.
-std::string RenderJson(const std::vector<ReportRow>& rows) {
-  if (rows.empty()) return "[]\n";
-  std::string out = "[\n";
-  bool first = true;
-  for (const ReportRow& r : rows) {
-    nlohmann::ordered_json obj;
-    obj["period"] = r.period;
-    obj["level"] = r.level;
-    obj["org_id"] = r.org_id;
-    obj["org_name"] = r.org_name;
-    obj["indicator"] = r.indicator;
-    obj["name_zh"] = r.name_zh;
-    if (r.value.empty()) {
-      obj["value"] = nullptr;
-    } else {
-      obj["value"] = r.value;
-    }
-    if (!first) out.append(",\n");
-    first = false;
-    out.append("  ");
-    // Replace, not throw, should a name from the orgs file be bad UTF-8.
-    out.append(
-        obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  }
-  out.append("\n]\n");
-  return out;
-}
-
 }  // namespace
 
 ReportEngine::ReportEngine(std::string county_id, const Store* store,
@@ -873,7 +843,7 @@ absl::StatusOr<std::string> ReportEngine::Render(
     ASSIGN_OR_RETURN(exchange, ExchangePeriodOf(period));
   }
   ASSIGN_OR_RETURN(const std::vector<ReportRow> rows, Rows(query));
-  if (format == "json") return RenderJson(rows);
+  if (format == "json") return RenderReportJson(rows);
   if (format == "md") return RenderMarkdown(rows);
   if (format == "xlsx") return RenderXlsx(rows, DefaultScratchDir());
   if (format == "dhis2") return RenderDhis2(*exchange, rows);
