@@ -32,10 +32,11 @@
 // Stores from before this family (format "county_hub" 1 all the same) lack
 // "built": CountyCellStore::Open builds the index from the cells once, village
 // by village, and writes "built" last; a build cut short starts again at the
-// next open and overwrites what it wrote. A build of this index that ran after
-// an older program had written cells into a built store would be needed to
-// make it whole again: such a downgrade-and-back is not supported (delete the
-// "built" key, or the family, to rebuild).
+// next open and overwrites what it wrote. Not covered: a build of the hub from
+// before the index, run again on a store that has it, stores cells without
+// their totals (the format mark does not change, so it is not refused); after
+// such a downgrade, delete the "built" key (or the family) and the next open
+// rebuilds the index.
 //
 // Pure functions over the caller's store and WriteBatch; thread-compatible
 // (the caller serializes writes, as ApplyBatch does).
