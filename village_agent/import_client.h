@@ -4,7 +4,10 @@
 // A file is read a chunk at a time (village_agent/record_file.h), so the
 // client's memory does not grow with the file, and chunks are pipelined: while
 // the agent validates and syncs one chunk, the client reads the next and the
-// agent already parses it (kWindow Submits in flight). Outcomes are printed in
+// agent already parses it (kWindow Submits in flight). Rows go as a RowTable
+// (proto/records.proto), which the agent parses without a map per row; an
+// agent from before tables answers one with no outcomes, having stored
+// nothing, and gets the rows again as RawRows. Outcomes are printed in
 // file order (one line per rejected row, malformed rows included, by line),
 // then the summary line; a chunk the agent refuses as a whole ends the import
 // after the calls in flight have answered, so every count printed is what the
@@ -58,6 +61,10 @@ class ImportClient {
   absl::Status Send(std::unique_ptr<Call> call);
   // Waits for the oldest call and prints and counts its outcomes.
   absl::Status FinishOldest();
+  // Starts `call`'s Submit.
+  void Start(Call* call);
+  // Sends `call`'s table again as RawRows and waits for the answer.
+  void Resend(Call* call);
   // After a failure: waits for every call in flight, counting what they did.
   void Drain();
   void PrintSummary() const;
@@ -65,6 +72,8 @@ class ImportClient {
   VillageIntake::Stub* const stub_;
   const FileEncoding encoding_;
   std::deque<std::unique_ptr<Call>> in_flight_;
+  // The agent ignores tables (it is from before them): rows go as RawRows.
+  bool legacy_agent_ = false;
   uint64_t accepted_ = 0;
   uint64_t duplicate_ = 0;
   uint64_t rejected_ = 0;

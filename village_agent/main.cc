@@ -1,4 +1,6 @@
 // village_agent: the clinic's agent (spec/interfaces.md "village_agent").
+#include <malloc.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -75,6 +77,17 @@ void StartClinicPage(HttpEndpoint* endpoint, ClinicPage* page) {
   if (endpoint == nullptr) return;
   page->Install(&endpoint->server());
   StartHttpOrExit("village_agent", "http", endpoint);
+}
+
+// A clinic PC has little RAM: glibc's allocator otherwise gives each of
+// gRPC's threads an arena of its own and keeps what a Submit freed (its
+// thresholds for returning memory rise with the sizes freed), which doubled
+// the agent's memory while a file was imported; the import client's chunks
+// are freed as they are answered, too.
+void KeepMallocSmall() {
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_TRIM_THRESHOLD, 1 << 20);
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
 int Serve() {
@@ -175,6 +188,7 @@ int Status() {
 }  // namespace sanji
 
 int main(int argc, char** argv) {
+  sanji::KeepMallocSmall();
   sanji::BlockShutdownSignals();
   sanji::CommandLine cl = sanji::ParseCommandLineOrExit(
       argc, argv, sanji::kUsage, {"serve", "import", "status"});
