@@ -34,7 +34,7 @@ class ImportClient {
  public:
   // Rows per Submit, and Submits in flight: with two, the agent parses one
   // chunk while it syncs the one before.
-  static constexpr size_t kChunkRows = 2000;
+  static constexpr size_t kChunkRows = 1000;
   static constexpr size_t kWindow = 2;
 
   ImportClient(VillageIntake::Stub* stub, FileEncoding encoding);
