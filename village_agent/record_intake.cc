@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/alert_rules.h"
 #include "common/key_codec.h"
@@ -127,61 +126,13 @@ absl::Status RecordIntake::CheckBudget() const {
 
 absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
     const std::vector<RawRow>& rows) {
-  return Judge(rows.size(), [&rows](size_t i, RowCellList* cells) {
-    for (const auto& [name, value] : rows[i].fields()) {
-      cells->emplace_back(name, value);
-    }
-  });
-}
-
-absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
-    const google::protobuf::RepeatedPtrField<RawRow>& rows) {
-  return Judge(rows.size(), [&rows](size_t i, RowCellList* cells) {
-    for (const auto& [name, value] : rows[static_cast<int>(i)].fields()) {
-      cells->emplace_back(name, value);
-    }
-  });
-}
-
-absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
-    const RowTable& table) {
-  absl::flat_hash_set<absl::string_view> names;
-  for (const std::string& c : table.columns()) {
-    if (!names.insert(c).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the table names column '", c, "' twice"));
-    }
-  }
-  for (const TableRow& row : table.rows()) {
-    if (row.cells_size() > table.columns_size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the table's row of line ", row.line(), " has ", row.cells_size(),
-          " cells for ", table.columns_size(), " columns"));
-    }
-  }
-  return Judge(table.rows_size(), [&table](size_t i, RowCellList* cells) {
-    const TableRow& row = table.rows(static_cast<int>(i));
-    for (int c = 0; c < row.cells_size(); ++c) {
-      if (!row.cells(c).empty()) {
-        cells->emplace_back(table.columns(c), row.cells(c));
-      }
-    }
-  });
-}
-
-absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Judge(
-    size_t count, absl::FunctionRef<void(size_t, RowCellList*)> row_cells) {
-  // Parse outside any lock: it is the CPU-heavy part, and another Submit's
-  // synced write goes on meanwhile.
+  // Parse outside any lock: it is the CPU-heavy part.
   absl::CivilSecond now = NowLocal();
-  std::vector<RowOutcome> outcomes(count);
-  std::vector<std::optional<Record>> parsed(count);
-  RowCellList cells;
-  for (size_t i = 0; i < count; ++i) {
-    cells.clear();
-    row_cells(i, &cells);
+  std::vector<RowOutcome> outcomes(rows.size());
+  std::vector<std::optional<Record>> parsed(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
     std::string column;
-    absl::StatusOr<Record> record = ParseCells(cells, now, &column);
+    absl::StatusOr<Record> record = ParseRow(rows[i], now, &column);
     if (record.ok()) {
       parsed[i] = std::move(*record);
     } else {
@@ -199,7 +150,10 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Judge(
   }
   PendingSubmit pending;
   pending.next_seq = first_seq;
-  RETURN_IF_ERROR(StageAll(parsed, &pending, &outcomes));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!parsed[i].has_value()) continue;
+    ASSIGN_OR_RETURN(outcomes[i], Stage(*parsed[i], &pending));
+  }
   if (pending.next_seq == first_seq) {  // nothing new
     Count(outcomes);
     return outcomes;
@@ -217,27 +171,6 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Judge(
   if (on_accepted_) on_accepted_();
   Count(outcomes);
   return outcomes;
-}
-
-absl::Status RecordIntake::StageAll(
-    const std::vector<std::optional<Record>>& parsed, PendingSubmit* pending,
-    std::vector<RowOutcome>* outcomes) {
-  // Every record_id's stored value in one MultiGet: the lookups of a
-  // duplicate check were the larger part of a Submit's time, one Get each.
-  std::vector<absl::string_view> ids;
-  ids.reserve(parsed.size());
-  for (const std::optional<Record>& r : parsed) {
-    if (r.has_value()) ids.push_back(r->record_id());
-  }
-  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> stored,
-                   store_->MultiGet(records_, ids));
-  pending->states.reserve(ids.size());
-  size_t k = 0;
-  for (size_t i = 0; i < parsed.size(); ++i) {
-    if (!parsed[i].has_value()) continue;
-    ASSIGN_OR_RETURN((*outcomes)[i], Stage(*parsed[i], stored[k++], pending));
-  }
-  return absl::OkStatus();
 }
 
 void RecordIntake::Count(const std::vector<RowOutcome>& outcomes) {
@@ -266,18 +199,15 @@ RecordIntake::Tally RecordIntake::tally() const {
   return tally_;
 }
 
-absl::StatusOr<RowOutcome> RecordIntake::Stage(
-    const Record& record, const std::optional<std::string>& stored_before,
-    PendingSubmit* pending) {
-  // A record_id staged earlier in this Submit is judged against that.
-  const std::optional<std::string>* stored_value = &stored_before;
-  std::optional<std::string> staged;
+absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,
+                                               PendingSubmit* pending) {
+  std::optional<std::string> stored;
   if (auto it = pending->states.find(record.record_id());
       it != pending->states.end()) {
-    staged = it->second;
-    stored_value = &staged;
+    stored = it->second;
+  } else {
+    ASSIGN_OR_RETURN(stored, store_->Get(records_, record.record_id()));
   }
-  const std::optional<std::string>& stored = *stored_value;
   StoredRecordView previous;
   Record previous_record;
   if (stored.has_value() &&
@@ -286,7 +216,6 @@ absl::StatusOr<RowOutcome> RecordIntake::Stage(
         absl::StrCat("stored record ", record.record_id(), " is unreadable"));
   }
   std::string new_state;
-  std::string content;  // the record's serialization
   if (record.is_void()) {
     if (!stored.has_value()) {
       return Rejected("record_id", "nothing_to_void",
@@ -302,9 +231,8 @@ absl::StatusOr<RowOutcome> RecordIntake::Stage(
     }
     if (previous.voided) return WithResult(RowOutcome::DUPLICATE);
     new_state = EncodeStoredRecord(/*voided=*/true, previous.record_bytes);
-    content = record.SerializeAsString();
   } else {
-    content = record.SerializeAsString();
+    std::string content = record.SerializeAsString();
     if (stored.has_value()) {
       if (previous.record_bytes == content) {
         return WithResult(RowOutcome::DUPLICATE);
@@ -319,8 +247,11 @@ absl::StatusOr<RowOutcome> RecordIntake::Stage(
     }
     new_state = EncodeStoredRecord(/*voided=*/false, content);
   }
+  SeqRecord entry;
   const uint64_t seq = pending->next_seq++;
-  std::string value = intake_layout::OutboxValue(seq, content);
+  entry.set_seq(seq);
+  *entry.mutable_record() = record;
+  std::string value = entry.SerializeAsString();
   pending->added_bytes += value.size();
   pending->batch.Put(outbox_, SeqKey(seq), value);
   if (IsUrgentReport(record)) {
