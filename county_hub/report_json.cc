@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <utility>
 
 #include "nlohmann/json.hpp"
 
@@ -72,18 +74,15 @@ std::string RenderReportJson(const std::vector<ReportRow>& rows) {
   for (const ReportRow& r : rows) {
     if (!first) out.append(",\n");
     first = false;
-    out.append("  {\"period\":");
-    AppendJsonString(r.period, &out);
-    out.append(",\"level\":");
-    AppendJsonString(r.level, &out);
-    out.append(",\"org_id\":");
-    AppendJsonString(r.org_id, &out);
-    out.append(",\"org_name\":");
-    AppendJsonString(r.org_name, &out);
-    out.append(",\"indicator\":");
-    AppendJsonString(r.indicator, &out);
-    out.append(",\"name_zh\":");
-    AppendJsonString(r.name_zh, &out);
+    // The CSV's columns, in its order.
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"  {\"period\":", &r.period},     {",\"level\":", &r.level},
+        {",\"org_id\":", &r.org_id},       {",\"org_name\":", &r.org_name},
+        {",\"indicator\":", &r.indicator}, {",\"name_zh\":", &r.name_zh}};
+    for (const auto& [name, value] : fields) {
+      out.append(name);
+      AppendJsonString(*value, &out);
+    }
     out.append(",\"value\":");
     if (r.value.empty()) {
       out.append("null");

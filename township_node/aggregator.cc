@@ -1,13 +1,10 @@
 #include "township_node/aggregator.h"
 
 #include <algorithm>
-#include <array>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "common/alert_rules.h"
 #include "common/catalogue.h"
 #include "common/key_codec.h"
@@ -273,35 +270,32 @@ absl::Status TownshipAggregator::StageActivity(
     StagedWrites* wb, const std::string& village_id,
     const std::map<absl::CivilDay, int64_t>& latest_of_days, int64_t synced_at,
     uint64_t version, Marking* marking) {
+  std::vector<std::string> keys;
+  std::vector<int64_t> values;
   for (const auto& [day, latest] : latest_of_days) {
-    RETURN_IF_ERROR(StageActivityCell(
-        wb, EncodeCellKey(village_id, kLastRecordAt, FormatDay(day)), latest,
-        version, marking));
+    keys.push_back(EncodeCellKey(village_id, kLastRecordAt, FormatDay(day)));
+    values.push_back(latest);
   }
-  if (synced_at <= 0) return absl::OkStatus();
-  return StageActivityCell(wb, EncodeCellKey(village_id, kLastSyncAt, ""),
-                           synced_at, version, marking);
-}
-
-absl::Status TownshipAggregator::StageActivityCell(StagedWrites* wb,
-                                                   const std::string& key,
-                                                   int64_t value,
-                                                   uint64_t version,
-                                                   Marking* marking) {
+  if (synced_at > 0) {
+    keys.push_back(EncodeCellKey(village_id, kLastSyncAt, ""));
+    values.push_back(synced_at);
+  }
   rocksdb::ColumnFamilyHandle* activity =
       store_->Family(township_layout::kActivity);
-  ASSIGN_OR_RETURN(std::optional<std::string> current,
-                   store_->Get(activity, key));
-  CellValue stored;
-  if (current.has_value() && !DecodeCellValue(*current, &stored)) {
-    return absl::DataLossError(absl::StrCat("unreadable activity ", key));
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> current,
+                   store_->MultiGet(activity, keys));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    CellValue stored;
+    if (current[i].has_value() && !DecodeCellValue(*current[i], &stored)) {
+      return absl::DataLossError(absl::StrCat("unreadable activity ", keys[i]));
+    }
+    // Unchanged (or never set and still nothing): nothing to tell the county.
+    if (current[i].has_value() ? stored.value == values[i] : values[i] == 0) {
+      continue;
+    }
+    wb->Put(activity, keys[i], EncodeCellValue(CellValue{values[i], version}));
+    marking->Mark(wb, &activity_marks_, keys[i]);
   }
-  // Unchanged (or never set and still nothing): nothing to tell the county.
-  if (current.has_value() ? stored.value == value : value == 0) {
-    return absl::OkStatus();
-  }
-  wb->Put(activity, key, EncodeCellValue(CellValue{value, version}));
-  marking->Mark(wb, &activity_marks_, key);
   return absl::OkStatus();
 }
 

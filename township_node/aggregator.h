@@ -164,10 +164,6 @@ class TownshipAggregator {
       const std::map<absl::CivilDay, int64_t>& latest_of_days,
       int64_t synced_at, uint64_t version, Marking* marking)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StageActivityCell(StagedWrites* wb, const std::string& key,
-                                 int64_t value, uint64_t version,
-                                 Marking* marking)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Fills the occurred family (and the activity cells) from the records of a
   // store from before it existed; once, at open.
   absl::Status IndexOldRecords() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
