@@ -96,13 +96,13 @@ TEST(StoreTest, MultiGetAnswersInTheOrderAskedAcrossMemtableAndTables) {
   ASSERT_TRUE(recent.Delete(records, "gone").ok());
   ASSERT_TRUE(store.Write(&recent).ok());
 
-  absl::StatusOr<std::vector<std::optional<std::string>>> got =
-      store.MultiGet(records, {"z", "b", "gone", "a", "b"});
+  absl::StatusOr<std::vector<std::optional<std::string>>> got = store.MultiGet(
+      records, std::vector<std::string>{"z", "b", "gone", "a", "b"});
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, (std::vector<std::optional<std::string>>{
                       std::nullopt, "in a table", std::nullopt,
                       "in the memtable", "in a table"}));
-  got = store.MultiGet(records, {});
+  got = store.MultiGet(records, std::vector<std::string>{});
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(got->empty());
 }
