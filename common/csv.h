@@ -36,8 +36,18 @@ class CsvReader {
  public:
   // `text` must outlive the reader.
   explicit CsvReader(absl::string_view text);
+  // Reads `text` as the part of a longer text that starts on line
+  // `first_line`, for a caller that reads a file piece by piece: no byte-order
+  // mark is skipped.
+  CsvReader(absl::string_view text, int64_t first_line)
+      : text_(text), line_(first_line) {}
   // Reads the next record; false at the end of the text.
   bool Next(CsvRecord* record);
+  // How far the records read so far reach into the text, and the line the
+  // next one starts on. A record that reaches the end of the text may go on in
+  // the text that follows it (a quoted line break, the LF of a CRLF).
+  size_t position() const { return pos_; }
+  int64_t line() const { return line_; }
 
  private:
   void ConsumeNewline();

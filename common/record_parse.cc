@@ -649,20 +649,23 @@ absl::Status ValidateRecord(const Record& record, absl::CivilSecond now,
 
 namespace {
 
-// The trimmed cells of a row by column; absent and empty are the same.
+// The trimmed cells of a row by column; absent and empty are the same. A
+// row has at most a few dozen cells, so a scan beats hashing the names.
 class RowCells {
  public:
-  explicit RowCells(const RawRow& row) : row_(row) {}
+  explicit RowCells(const RowCellList& cells) : cells_(cells) {}
   std::optional<absl::string_view> Get(absl::string_view column) const {
-    auto it = row_.fields().find(std::string(column));
-    if (it == row_.fields().end()) return std::nullopt;
-    absl::string_view v = Trim(it->second);
-    if (v.empty()) return std::nullopt;
-    return v;
+    for (const auto& [name, value] : cells_) {
+      if (name != column) continue;
+      absl::string_view v = Trim(value);
+      if (v.empty()) return std::nullopt;
+      return v;
+    }
+    return std::nullopt;
   }
 
  private:
-  const RawRow& row_;
+  const RowCellList& cells_;
 };
 
 // occurred_at, and the person columns.
@@ -750,10 +753,19 @@ absl::Status ParseWhat(const RowCells& cells, Record* r,
 
 absl::StatusOr<Record> ParseRow(const RawRow& row, absl::CivilSecond now,
                                 std::string* bad_column) {
+  RowCellList cells;
+  for (const auto& [name, value] : row.fields())
+    cells.emplace_back(name, value);
+  return ParseCells(cells, now, bad_column);
+}
+
+absl::StatusOr<Record> ParseCells(const RowCellList& row_cells,
+                                  absl::CivilSecond now,
+                                  std::string* bad_column) {
   std::string scratch;
   if (bad_column == nullptr) bad_column = &scratch;
   bad_column->clear();
-  const RowCells cells(row);
+  const RowCells cells(row_cells);
 
   Record r;
   std::optional<absl::string_view> v = cells.Get("record_id");

@@ -6,7 +6,9 @@
 #define SANJI_COMMON_RECORD_PARSE_H_
 
 #include <string>
+#include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -23,6 +25,17 @@ namespace sanji {
 // carries the reason's code (ReasonCode), for the messages in other languages.
 absl::StatusOr<Record> ParseRow(const RawRow& row, absl::CivilSecond now,
                                 std::string* bad_column);
+
+// A row's cells as (column, text) views, as a RawRow's map or a TableRow with
+// its table's columns holds them (proto/records.proto); column names are
+// distinct.
+using RowCellList =
+    absl::InlinedVector<std::pair<absl::string_view, absl::string_view>, 20>;
+
+// ParseRow of the row these cells are.
+absl::StatusOr<Record> ParseCells(const RowCellList& cells,
+                                  absl::CivilSecond now,
+                                  std::string* bad_column);
 
 // Checks every rule on an already-parsed Record (what ParseRow enforces after
 // conversion): required fields per kind, ranges, codes, the age rules, the

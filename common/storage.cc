@@ -24,8 +24,11 @@
 #include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "common/store_format.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
 #include "rocksdb/listener.h"
 #include "rocksdb/options.h"
+#include "rocksdb/table.h"
 
 // Full disks on RocksDB 7.8 (Debian 12's)
 //
@@ -91,7 +94,6 @@ constexpr char kGuardKey[] = "memtable_guard";
 constexpr char kFormatKey[] = "format";
 constexpr char kOwnerKey[] = "owner";
 constexpr uint64_t kGuardFlushBytes = 32 << 20;
-constexpr uint64_t kWriteBufferBytes = 16 << 20;
 constexpr uint64_t kGuardWriteBufferBytes = 1 << 20;
 // Free space beyond the memtables' size that Write() waits for to resume.
 constexpr uint64_t kResumeReserveBytes = 4 << 20;
@@ -168,10 +170,24 @@ class InfoLog final : public rocksdb::Logger {
   uint64_t written_ = 0;
 };
 
-rocksdb::ColumnFamilyOptions FamilyOptions(absl::string_view name) {
+rocksdb::ColumnFamilyOptions FamilyOptions(
+    absl::string_view name, const StoreOptions& store,
+    const std::shared_ptr<rocksdb::Cache>& block_cache) {
   rocksdb::ColumnFamilyOptions options;
   options.write_buffer_size =
-      name == kStoreFamily ? kGuardWriteBufferBytes : kWriteBufferBytes;
+      name == kStoreFamily ? kGuardWriteBufferBytes : store.write_buffer_bytes;
+  rocksdb::BlockBasedTableOptions table;
+  if (block_cache != nullptr) table.block_cache = block_cache;
+  // Families read mostly for keys they do not hold (a new record's duplicate
+  // check, a cell not yet written): whole-key Bloom filters in the memtable
+  // and the tables answer those without searching either.
+  if (std::find(store.lookup_families.begin(), store.lookup_families.end(),
+                name) != store.lookup_families.end()) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    options.memtable_whole_key_filtering = true;
+    options.memtable_prefix_bloom_size_ratio = 0.05;
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
 
@@ -321,6 +337,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     families.push_back(kStoreFamily);
   }
   std::unique_ptr<Store> store(new Store());
+  // One cache for all the store's families (RocksDB's default is one each).
+  if (options.block_cache_bytes > 0) {
+    store->block_cache_ = rocksdb::NewLRUCache(options.block_cache_bytes);
+  }
   RETURN_IF_ERROR(store->OpenDatabase(dir, families, options));
   {
     absl::MutexLock lock(&store->writes_mu_);
@@ -358,7 +378,7 @@ absl::Status Store::OpenDatabase(const std::string& dir,
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.reserve(families.size());
   for (const std::string& name : families) {
-    descriptors.emplace_back(name, FamilyOptions(name));
+    descriptors.emplace_back(name, FamilyOptions(name, options, block_cache_));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -400,13 +420,14 @@ absl::Status Store::Adopt(const StoreOptions& options,
   for (const std::string& name : options.column_families) {
     if (Family(name) != nullptr) continue;
     rocksdb::ColumnFamilyHandle* handle = nullptr;
-    RETURN_IF_ERROR(
-        FromRocks(db_->CreateColumnFamily(FamilyOptions(name), name, &handle),
-                  absl::StrCat("adding family ", name, " in ", dir_)));
+    RETURN_IF_ERROR(FromRocks(
+        db_->CreateColumnFamily(FamilyOptions(name, options, block_cache_),
+                                name, &handle),
+        absl::StrCat("adding family ", name, " in ", dir_)));
     families_[name] = handle;
   }
   recovery_free_bytes_ =
-      kWriteBufferBytes * families_.size() + kGuardWriteBufferBytes;
+      options.write_buffer_bytes * families_.size() + kGuardWriteBufferBytes;
   rocksdb::WriteBatch batch;
   if (!facts.mark.has_value()) {
     batch.Put(guard_, kFormatKey, FormatMark(options.format));
@@ -529,6 +550,35 @@ absl::StatusOr<std::optional<std::string>> Store::Get(
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, absl::StrCat("reading from ", dir_));
   return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    rocksdb::ColumnFamilyHandle* family,
+    absl::Span<const absl::string_view> keys) const {
+  const size_t n = keys.size();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(n);
+  for (absl::string_view k : keys) slices.emplace_back(k.data(), k.size());
+  std::vector<rocksdb::PinnableSlice> found(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db_->MultiGet(rocksdb::ReadOptions(), family, n, slices.data(), found.data(),
+                statuses.data());
+  std::vector<std::optional<std::string>> values(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) {
+      return FromRocks(statuses[i], absl::StrCat("reading from ", dir_));
+    }
+    values[i].emplace(found[i].data(), found[i].size());
+  }
+  return values;
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    rocksdb::ColumnFamilyHandle* family,
+    const std::vector<std::string>& keys) const {
+  std::vector<absl::string_view> views(keys.begin(), keys.end());
+  return MultiGet(family, views);
 }
 
 std::unique_ptr<rocksdb::Iterator> Store::NewIterator(

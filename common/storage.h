@@ -30,6 +30,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/write_batch.h"
@@ -61,6 +63,17 @@ struct StoreOptions {
   std::vector<std::string> column_families;
   // For tests that simulate power loss; nullptr means the real file system.
   rocksdb::Env* env = nullptr;
+  // How large a family's memtable grows before it is flushed to a table: the
+  // RAM a family takes while written (twice that while one flushes). The
+  // clinic's agent sets it small (village_agent/intake_layout.cc).
+  uint64_t write_buffer_bytes = uint64_t{16} << 20;
+  // Families looked up mostly for keys they do not hold (a duplicate check):
+  // Bloom filters on their memtables and tables answer "absent" without
+  // searching them.
+  std::vector<std::string> lookup_families;
+  // Bytes of the block cache (table blocks read) the store's families share;
+  // 0 keeps RocksDB's default (8 MB for each family).
+  uint64_t block_cache_bytes = 0;
 };
 
 class Store {
@@ -85,6 +98,14 @@ class Store {
   // Absent keys are std::nullopt, not an error.
   absl::StatusOr<std::optional<std::string>> Get(
       rocksdb::ColumnFamilyHandle* family, absl::string_view key) const;
+  // The values of `keys`, in their order, read together (one RocksDB
+  // MultiGet, which batches the lookups: cheaper than a Get each).
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      rocksdb::ColumnFamilyHandle* family,
+      absl::Span<const absl::string_view> keys) const;
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      rocksdb::ColumnFamilyHandle* family,
+      const std::vector<std::string>& keys) const;
   std::unique_ptr<rocksdb::Iterator> NewIterator(
       rocksdb::ColumnFamilyHandle* family) const;
 
@@ -119,6 +140,7 @@ class Store {
   void RenewGuard() ABSL_LOCKS_EXCLUDED(writes_mu_);
 
   std::string dir_;
+  std::shared_ptr<rocksdb::Cache> block_cache_;  // nullptr: RocksDB's own
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families_;
   rocksdb::ColumnFamilyHandle* guard_ = nullptr;

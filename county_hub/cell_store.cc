@@ -12,6 +12,7 @@
 #include "common/rollup_layout.h"
 #include "common/status_macros.h"
 #include "county_hub/hub_layout.h"
+#include "county_hub/period_totals.h"
 
 namespace sanji {
 namespace {
@@ -87,21 +88,26 @@ absl::StatusOr<std::unique_ptr<CountyCellStore>> CountyCellStore::Open(
   StoreOptions options = hub_layout::Options(county_id);
   options.env = env;
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open(dir, options));
-  // Counted once here, then kept up to date by ApplyBatch, so that `status`
-  // does not scan every cell.
-  uint64_t count = 0;
-  std::unique_ptr<rocksdb::Iterator> it =
-      store->NewIterator(store->Family(hub_layout::kCells));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
-  RETURN_IF_ERROR(FromRocks(it->status(), "counting cells"));
-  std::unique_ptr<CountyCellStore> cells(
-      new CountyCellStore(std::move(store), county_id));
-  cells->clock_ = NowLocalSeconds;
-  {
-    absl::MutexLock lock(&cells->mu_);
-    cells->cell_count_ = count;
+  rocksdb::ColumnFamilyHandle* cells = store->Family(hub_layout::kCells);
+  ASSIGN_OR_RETURN(std::optional<uint64_t> built,
+                   period_totals::BuildIfMissing(
+                       store.get(), cells, store->Family(hub_layout::kTotals)));
+  // Counted once here (or by the build, which read every cell), then kept up
+  // to date by ApplyBatch, so that `status` does not scan every cell.
+  uint64_t count = built.value_or(0);
+  if (!built.has_value()) {
+    std::unique_ptr<rocksdb::Iterator> it = store->NewIterator(cells);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+    RETURN_IF_ERROR(FromRocks(it->status(), "counting cells"));
   }
-  return cells;
+  std::unique_ptr<CountyCellStore> hub(
+      new CountyCellStore(std::move(store), county_id));
+  hub->clock_ = NowLocalSeconds;
+  {
+    absl::MutexLock lock(&hub->mu_);
+    hub->cell_count_ = count;
+  }
+  return hub;
 }
 
 absl::Status CountyCellStore::ValidateBatch(const std::string& township_id,
@@ -122,11 +128,14 @@ absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
   uint64_t added = 0;  // cells the county did not have
   // Days whose cells this batch changes, stamped with one receipt time.
   std::set<std::string> arrived;
+  period_totals::Changes totals;
   RETURN_IF_ERROR(StageNewer(batch.cells(), cells(), &write, &max_version,
-                             &added, &arrived));
+                             &added, &arrived, &totals));
+  RETURN_IF_ERROR(totals.Stage(*store_, store_->Family(hub_layout::kTotals),
+                               period_totals::Changes::Base::kStored, &write));
   uint64_t ignored = 0;
   RETURN_IF_ERROR(StageNewer(batch.activity(), activity(), &write, &max_version,
-                             &ignored, nullptr));
+                             &ignored, nullptr, nullptr));
   if (!arrived.empty()) {
     const std::string now = EncodeFixed64BE(static_cast<uint64_t>(clock_()));
     for (const std::string& key : arrived) {
@@ -146,34 +155,42 @@ absl::Status CountyCellStore::ApplyBatch(const std::string& township_id,
 absl::Status CountyCellStore::StageNewer(
     const google::protobuf::RepeatedPtrField<Cell>& cells,
     rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* write,
-    uint64_t* max_version, uint64_t* added, std::set<std::string>* arrived) {
+    uint64_t* max_version, uint64_t* added, std::set<std::string>* arrived,
+    period_totals::Changes* totals) {
   std::set<std::string> fresh;
-  std::map<std::string, uint64_t> written;  // key -> version put in `write`
+  std::map<std::string, CellValue> written;  // key -> value put in `write`
   for (const Cell& cell : cells) {
     std::string key =
         EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
     // A batch may carry one cell twice: the store does not see this batch's
     // own writes yet, so compare with them too.
-    if (auto w = written.find(key);
-        w != written.end() && w->second >= cell.version()) {
-      continue;
-    }
-    ASSIGN_OR_RETURN(std::optional<std::string> current,
-                     store_->Get(family, key));
+    auto w = written.find(key);
+    if (w != written.end() && w->second.version >= cell.version()) continue;
+    // The value replaced: this batch's own, or the store's.
     CellValue stored;
-    if (current.has_value() && DecodeCellValue(*current, &stored) &&
-        stored.version >= cell.version()) {
-      continue;  // already have this or a newer value
+    if (w != written.end()) {
+      stored = w->second;
+    } else {
+      ASSIGN_OR_RETURN(std::optional<std::string> current,
+                       store_->Get(family, key));
+      if (current.has_value() && DecodeCellValue(*current, &stored) &&
+          stored.version >= cell.version()) {
+        continue;  // already have this or a newer value
+      }
+      if (!current.has_value() && fresh.insert(key).second) ++*added;
     }
-    if (!current.has_value() && fresh.insert(key).second) ++*added;
     // Only a changed value is data arriving: a day's cells are day keys.
     if (arrived != nullptr && stored.value != cell.value() &&
         cell.period().size() == 10) {
       arrived->insert(hub_layout::ArrivalKey(cell.village_id(), cell.period()));
     }
+    if (totals != nullptr) {
+      totals->Add(cell.village_id(), cell.indicator(), cell.period(),
+                  stored.value, cell.value());
+    }
     write->Put(family, key,
                EncodeCellValue(CellValue{cell.value(), cell.version()}));
-    written[key] = cell.version();
+    written[key] = CellValue{cell.value(), cell.version()};
     *max_version = std::max(*max_version, cell.version());
   }
   return absl::OkStatus();

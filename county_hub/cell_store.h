@@ -6,8 +6,9 @@
 // and name a known cell indicator and period) and written in one synced
 // WriteBatch before it is acknowledged, together with the batch's activity
 // (highest version too) and the receipt time of every village day whose cells
-// it changed (for completeness: county_hub/completeness.h). The store's layout
-// is county_hub/hub_layout.h.
+// it changed (for completeness: county_hub/completeness.h) and the changes of
+// the period index the reports read (county_hub/period_totals.h). The store's
+// layout is county_hub/hub_layout.h.
 //
 // Thread-safety: thread-safe; writes are serialized internally.
 #ifndef SANJI_COUNTY_HUB_CELL_STORE_H_
@@ -24,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/storage.h"
 #include "county_hub/hub_layout.h"
+#include "county_hub/period_totals.h"
 #include "proto/rollup_sync.pb.h"
 
 namespace sanji {
@@ -65,11 +67,13 @@ class CountyCellStore {
       : store_(std::move(store)), county_id_(std::move(county_id)) {}
   // Puts into `write` the `cells` newer than `family` holds, counting those
   // it lacked in *added and, when `arrived` is given, adding the arrival key
-  // of each day whose value changed.
+  // of each day whose value changed; when `totals` is given, adding each
+  // change to it (county_hub/period_totals.h).
   absl::Status StageNewer(const google::protobuf::RepeatedPtrField<Cell>& cells,
                           rocksdb::ColumnFamilyHandle* family,
                           rocksdb::WriteBatch* write, uint64_t* max_version,
-                          uint64_t* added, std::set<std::string>* arrived)
+                          uint64_t* added, std::set<std::string>* arrived,
+                          period_totals::Changes* totals)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::unique_ptr<Store> store_;

@@ -7,7 +7,7 @@ namespace sanji::hub_layout {
 StoreOptions Options(const std::string& county_id) {
   StoreOptions options;
   options.format = {"county_hub", 1, "county_id"};
-  options.column_families = {kCells, kAlerts, kActivity, kArrivals};
+  options.column_families = {kCells, kAlerts, kActivity, kArrivals, kTotals};
   options.owner = county_id;
   return options;
 }

@@ -16,6 +16,10 @@
 //      arrival_key -> fixed64be(t)  t: local civil seconds (common/period.h)
 //                                   when the county last stored a change of
 //                                   the village's cells of that day
+//    family "totals":
+//      county_hub/period_totals.h's index of the cells by calendar period,
+//                                   derived from "cells" in the same
+//                                   WriteBatch
 //    family "alerts":
 //      record_key  -> AlertEntry    proto/rollup_sync.proto: the township's
 //                                   alert, its county id, receipt, review and
@@ -27,7 +31,9 @@
 // common/rollup_layout.h's, the same as in the township's store. Cells,
 // activity and arrivals of one batch are written in one synced WriteBatch.
 // The activity and arrivals families came after format 1's first stores,
-// which open with them empty (their cells have no receipt times).
+// which open with them empty (their cells have no receipt times). The totals
+// family came later still: CountyCellStore::Open builds it from the cells of
+// a store that lacks it (period_totals.h).
 #ifndef SANJI_COUNTY_HUB_HUB_LAYOUT_H_
 #define SANJI_COUNTY_HUB_HUB_LAYOUT_H_
 
@@ -42,6 +48,7 @@ inline constexpr char kCells[] = "cells";
 inline constexpr char kAlerts[] = "alerts";
 inline constexpr char kActivity[] = "activity";
 inline constexpr char kArrivals[] = "arrivals";
+inline constexpr char kTotals[] = "totals";
 
 std::string ArrivalKey(absl::string_view village_id, absl::string_view day);
 

@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/catalogue.h"
@@ -26,7 +27,9 @@
 #include "county_hub/export_markdown.h"
 #include "county_hub/export_table.h"
 #include "county_hub/export_xlsx.h"
-#include "nlohmann/json.hpp"
+#include "county_hub/hub_layout.h"
+#include "county_hub/period_totals.h"
+#include "county_hub/report_json.h"
 
 namespace sanji {
 namespace {
@@ -473,6 +476,169 @@ class CellScan {
   std::string target_;
 };
 
+// Whether a report of `period` can read the period index
+// (county_hub/period_totals.h) instead of the day cells: a calendar period
+// with totals of its own. Days and ranges of days are summed from the cells.
+bool HasTotals(const Period& period) {
+  return period.IsCalendar() && period.kind != PeriodKind::kDay;
+}
+
+// The calendar periods that together cover January 1 of `period`'s year to
+// its last day, fewest first (health_record_rate's year to date): the year,
+// or the first half or quarter, then a third quarter, then single months.
+std::vector<std::string> YearToDatePieces(const Period& period) {
+  const int64_t year = period.first.year();
+  const int last = period.last.month();
+  if (last == 12) return {absl::StrCat(year)};
+  std::vector<std::string> pieces;
+  int next = 1;  // the first month not yet covered
+  if (last >= 6) {
+    pieces.push_back(absl::StrCat(year, "-H1"));
+    next = 7;
+  } else if (last >= 3) {
+    pieces.push_back(absl::StrCat(year, "-Q1"));
+    next = 4;
+  }
+  if (next == 7 && last >= 9) {
+    pieces.push_back(absl::StrCat(year, "-Q3"));
+    next = 10;
+  }
+  for (; next <= last; ++next) {
+    pieces.push_back(absl::StrFormat("%d-%02d", year, next));
+  }
+  return pieces;
+}
+
+// The report's numbers read from the period index: one range scan of the
+// scope's entries for the period (its villages are the index's village keys),
+// giving what CellScan gives from the cells for the same period.
+class TotalsScan {
+ public:
+  TotalsScan(const Selection& sel, const Period& period, const Store* store,
+             rocksdb::ColumnFamilyHandle* totals)
+      : sel_(sel),
+        period_key_(period.Key()),
+        pieces_(YearToDatePieces(period)),
+        store_(store),
+        totals_(totals),
+        created_(IndexOf(kHealthRecordsCreated)) {
+    const std::vector<IndicatorDef>& defs = Indicators();
+    for (size_t i = 0; i < defs.size(); ++i) {
+      index_.emplace(defs[i].code, static_cast<int>(i));
+    }
+  }
+
+  absl::Status Run(absl::string_view prefix, VillageMap* villages) {
+    RETURN_IF_ERROR(ReadVillages(prefix, villages));
+    const std::string start = absl::StrCat(period_key_, "|", prefix);
+    const size_t skip = period_key_.size() + 1;  // "P|"
+    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(totals_);
+    Totals* current = nullptr;
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      absl::string_view key = View(it->key());
+      if (!absl::StartsWith(key, start)) break;
+      absl::string_view rest = key.substr(skip);
+      const size_t bar = rest.find('|');
+      if (bar == absl::string_view::npos) continue;
+      absl::string_view village = rest.substr(0, bar);
+      if (current == nullptr || village != current_village_) {
+        auto found = villages->find(village);
+        if (found == villages->end()) continue;  // not a village's entry
+        current_village_.assign(village.data(), village.size());
+        current = &found->second;
+      }
+      __int128 total = 0;
+      if (!period_totals::DecodeTotal(View(it->value()), &total)) {
+        return absl::DataLossError(
+            absl::StrCat("period total ", key, " has a corrupt value"));
+      }
+      Apply(rest.substr(bar + 1), total, current);
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "reading the period totals"));
+    return sel_.ytd_records ? ReadYearToDate(villages) : absl::OkStatus();
+  }
+
+ private:
+  // The villages with cells under `prefix`, as CellScan meets them.
+  absl::Status ReadVillages(absl::string_view prefix, VillageMap* villages) {
+    const size_t n = Indicators().size();
+    const std::string start =
+        absl::StrCat(period_totals::kVillagePrefix, prefix);
+    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(totals_);
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      absl::string_view key = View(it->key());
+      if (!absl::StartsWith(key, start)) break;
+      absl::string_view village =
+          key.substr(sizeof(period_totals::kVillagePrefix) - 1);
+      if (IsCodeAt(village, OrgLevel::kVillage)) {
+        villages->try_emplace(std::string(village), n);
+      }
+    }
+    return FromRocks(it->status(), "reading the villages");
+  }
+
+  // What CellScan::ReadGroup does with the group of `indicator`, for its
+  // value over the period.
+  void Apply(absl::string_view indicator, __int128 total, Totals* totals) {
+    auto found = index_.find(indicator);
+    if (found != index_.end()) {
+      const int i = found->second;
+      if (!sel_.read[i]) return;
+      if (Indicators()[i].type == IndicatorType::kDistinct) {
+        totals->value[i] = total;
+      } else {
+        totals->value[i] += total;
+      }
+      return;
+    }
+    const size_t dot = indicator.find('.');
+    if (dot == absl::string_view::npos) return;
+    auto parent = index_.find(indicator.substr(0, dot));
+    if (parent == index_.end() || !Indicators()[parent->second].has_breakdown) {
+      return;
+    }
+    if (!sel_.all_breakdowns[parent->second] &&
+        sel_.breakdowns.count(indicator) == 0) {
+      return;
+    }
+    if (total != 0) totals->breakdown[std::string(indicator)] += total;
+  }
+
+  // health_records_created from January 1 to the period's last day, per
+  // village: a sum of the totals of YearToDatePieces.
+  absl::Status ReadYearToDate(VillageMap* villages) {
+    for (auto& [id, totals] : *villages) {
+      for (const std::string& piece : pieces_) {
+        if (piece == period_key_ && sel_.read[created_]) {
+          totals.records_ytd += totals.value[created_];
+          continue;
+        }
+        const std::string key =
+            period_totals::Key(piece, id, kHealthRecordsCreated);
+        ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                         store_->Get(totals_, key));
+        __int128 total = 0;
+        if (stored.has_value() &&
+            !period_totals::DecodeTotal(*stored, &total)) {
+          return absl::DataLossError(
+              absl::StrCat("period total ", key, " has a corrupt value"));
+        }
+        totals.records_ytd += total;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  const Selection& sel_;
+  const std::string period_key_;
+  const std::vector<std::string> pieces_;
+  const Store* store_;
+  rocksdb::ColumnFamilyHandle* totals_;
+  const int created_;
+  std::map<absl::string_view, int> index_;  // catalogue code -> index
+  std::string current_village_;
+};
+
 struct BreakdownRow {
   std::string code;
   std::string name_zh;
@@ -607,36 +773,6 @@ std::string RenderCsv(const std::vector<ReportRow>& rows) {
   return out;
 }
 
-// A JSON array of objects with the CSV's keys, one per line; value a string,
-// or null when empty.
-std::string RenderJson(const std::vector<ReportRow>& rows) {
-  if (rows.empty()) return "[]\n";
-  std::string out = "[\n";
-  bool first = true;
-  for (const ReportRow& r : rows) {
-    nlohmann::ordered_json obj;
-    obj["period"] = r.period;
-    obj["level"] = r.level;
-    obj["org_id"] = r.org_id;
-    obj["org_name"] = r.org_name;
-    obj["indicator"] = r.indicator;
-    obj["name_zh"] = r.name_zh;
-    if (r.value.empty()) {
-      obj["value"] = nullptr;
-    } else {
-      obj["value"] = r.value;
-    }
-    if (!first) out.append(",\n");
-    first = false;
-    out.append("  ");
-    // Replace, not throw, should a name from the orgs file be bad UTF-8.
-    out.append(
-        obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  }
-  out.append("\n]\n");
-  return out;
-}
-
 }  // namespace
 
 ReportEngine::ReportEngine(std::string county_id, const Store* store,
@@ -645,7 +781,15 @@ ReportEngine::ReportEngine(std::string county_id, const Store* store,
     : county_id_(std::move(county_id)),
       store_(store),
       cells_(cells),
+      totals_(store->Family(hub_layout::kTotals)),
       orgs_(orgs) {}
+
+absl::StatusOr<bool> ReportEngine::Indexed() const {
+  if (totals_ == nullptr) return false;
+  ASSIGN_OR_RETURN(std::optional<std::string> built,
+                   store_->Get(totals_, period_totals::kBuiltKey));
+  return built.has_value();
+}
 
 absl::StatusOr<std::vector<ReportRow>> ReportEngine::Rows(
     const ReportQuery& query) const {
@@ -653,8 +797,15 @@ absl::StatusOr<std::vector<ReportRow>> ReportEngine::Rows(
   ASSIGN_OR_RETURN(const Scope scope, ParseScope(query, county_id_));
   ASSIGN_OR_RETURN(const Selection sel, Select(query.indicators, period));
   VillageMap villages;
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(cells_);
-  RETURN_IF_ERROR(CellScan(sel, period, it.get()).Run(scope.prefix, &villages));
+  ASSIGN_OR_RETURN(const bool indexed, Indexed());
+  if (indexed && HasTotals(period)) {
+    RETURN_IF_ERROR(
+        TotalsScan(sel, period, store_, totals_).Run(scope.prefix, &villages));
+  } else {
+    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(cells_);
+    RETURN_IF_ERROR(
+        CellScan(sel, period, it.get()).Run(scope.prefix, &villages));
+  }
   AddSilentVillages(orgs_, scope, &villages);
   for (auto& [id, totals] : villages) {
     Derive(sel, id, period, orgs_, &totals);
@@ -692,7 +843,7 @@ absl::StatusOr<std::string> ReportEngine::Render(
     ASSIGN_OR_RETURN(exchange, ExchangePeriodOf(period));
   }
   ASSIGN_OR_RETURN(const std::vector<ReportRow> rows, Rows(query));
-  if (format == "json") return RenderJson(rows);
+  if (format == "json") return RenderReportJson(rows);
   if (format == "md") return RenderMarkdown(rows);
   if (format == "xlsx") return RenderXlsx(rows, DefaultScratchDir());
   if (format == "dhis2") return RenderDhis2(*exchange, rows);

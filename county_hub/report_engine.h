@@ -3,8 +3,11 @@
 //
 // Counts and sums add up day cells over the period; distinct indicators read
 // the one cell of the calendar period; averages and rates are derived here (sum
-// of numerators over sum of denominators at every level). Thread-safe: it only
-// reads the store.
+// of numerators over sum of denominators at every level). A month, quarter,
+// half or year is read from the store's period index
+// (county_hub/period_totals.h) when the store has it built (a store opened by
+// CountyCellStore always has), one range scan for the whole scope; days and
+// ranges of days from the day cells. Thread-safe: it only reads the store.
 #ifndef SANJI_COUNTY_HUB_REPORT_ENGINE_H_
 #define SANJI_COUNTY_HUB_REPORT_ENGINE_H_
 
@@ -30,7 +33,8 @@ struct ReportQuery {
 class ReportEngine {
  public:
   // `cells` is the column family holding cells keyed per
-  // common/rollup_layout.h. Not owned.
+  // common/rollup_layout.h; the period index is the store's "totals" family.
+  // Not owned.
   ReportEngine(std::string county_id, const Store* store,
                rocksdb::ColumnFamilyHandle* cells, const OrgDirectory* orgs);
 
@@ -52,9 +56,13 @@ class ReportEngine {
   absl::StatusOr<std::string> Render(const ReportQuery& query) const;
 
  private:
+  // Whether the store's period index is built (period_totals.h).
+  absl::StatusOr<bool> Indexed() const;
+
   std::string county_id_;
   const Store* store_;
   rocksdb::ColumnFamilyHandle* cells_;
+  rocksdb::ColumnFamilyHandle* totals_;  // nullptr: the store has none
   const OrgDirectory* orgs_;
 };
 

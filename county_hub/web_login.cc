@@ -375,9 +375,14 @@ WebLogin::Attempt WebLogin::LogIn(absl::string_view name,
     busy.retry_after = absl::Seconds(1);
     return busy;
   }
-  absl::Cleanup unlock = [this]() ABSL_UNLOCK_FUNCTION(login_mu_) {
-    login_mu_.Unlock();
-  };
+  Attempt attempt = LogInLocked(name, password, peer);
+  login_mu_.Unlock();
+  return attempt;
+}
+
+WebLogin::Attempt WebLogin::LogInLocked(absl::string_view name,
+                                        absl::string_view password,
+                                        absl::string_view peer) {
   const absl::Time now = clock_();
   PruneFailures(now);
   if (std::optional<Attempt> refused = Refusal(name, peer, now)) {

@@ -156,6 +156,10 @@ class WebLogin {
     absl::Time locked_until = absl::InfinitePast();
   };
 
+  // LogIn once it holds login_mu_.
+  Attempt LogInLocked(absl::string_view name, absl::string_view password,
+                      absl::string_view peer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(login_mu_);
   // A 429 when the peer or the name is refused now.
   std::optional<Attempt> Refusal(absl::string_view name, absl::string_view peer,
                                  absl::Time now)

@@ -1,13 +1,10 @@
 #include "township_node/aggregator.h"
 
 #include <algorithm>
-#include <array>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "common/alert_rules.h"
 #include "common/catalogue.h"
 #include "common/key_codec.h"
@@ -16,7 +13,7 @@
 #include "common/rollup_layout.h"
 #include "common/status_macros.h"
 #include "common/stored_record.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
+#include "township_node/batch_applier.h"
 #include "township_node/township_layout.h"
 
 namespace sanji {
@@ -46,254 +43,16 @@ uint64_t ReadU64(absl::string_view s) {
   return v;
 }
 
-struct Followup {
-  int64_t at;
-  std::string record_id;
-  bool on_target;
-};
-
-// What one patient contributes to one calendar period.
-struct Contribution {
-  bool managed = false;
-  bool standardized = false;
-  bool controlled = false;
-};
-
-Contribution Evaluate(const std::vector<Followup>& followups,
-                      const Period& period) {
-  int64_t first = int64_t{DaysSinceEpoch(period.first)} * 86400;
-  int64_t end = (int64_t{DaysSinceEpoch(period.last)} + 1) * 86400;
-  int n = 0;
-  int64_t latest = 0;
-  bool latest_on_target = true;
-  for (const Followup& f : followups) {  // ascending by time
-    if (f.at < first || f.at >= end) continue;
-    if (n == 0 || f.at > latest) {
-      latest = f.at;
-      latest_on_target = f.on_target;
-    } else if (f.at == latest) {
-      latest_on_target =
-          latest_on_target && f.on_target;  // ties: all must be on target
-    }
-    ++n;
-  }
-  Contribution c;
-  c.managed = n > 0;
-  c.standardized = n >= RequiredFollowups(period);
-  c.controlled = n > 0 && latest_on_target;
-  return c;
-}
-
-// The latest occurred_at of `village`'s counted records on `day`, as `wb` over
-// the store has them; 0 when there is none. One seek: the last key before the
-// next day's first.
-absl::StatusOr<int64_t> LatestCountedAt(Store* store,
-                                        rocksdb::WriteBatchWithIndex* wb,
-                                        absl::string_view village,
-                                        absl::CivilDay day) {
-  rocksdb::ColumnFamilyHandle* occurred =
-      store->Family(township_layout::kOccurred);
-  const int64_t first = int64_t{DaysSinceEpoch(day)} * 86400;
-  const int64_t end = first + 86400;
-  std::unique_ptr<rocksdb::Iterator> it(wb->NewIteratorWithBase(
-      occurred, store->db()->NewIterator(rocksdb::ReadOptions(), occurred)));
-  // No key equals the target: every key has a record id after the time.
-  it->SeekForPrev(township_layout::OccurredSeekKey(village, end));
-  int64_t at = 0;
-  if (it->Valid() &&
-      township_layout::DecodeOccurredKey(
-          absl::string_view(it->key().data(), it->key().size()), village,
-          &at) &&
-      at >= first) {
-    return at;
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "reading the occurred index"));
-  return 0;
-}
-
 }  // namespace
-
-// Applies one batch: reads through the pending WriteBatch so later records see
-// earlier ones, and sums cell changes in memory so each cell is written once
-// per batch.
-class TownshipAggregator::BatchApplier {
- public:
-  BatchApplier(Store* store, const std::string& village)
-      : store_(store),
-        village_(village),
-        records_(store->Family(kRecords)),
-        patients_(store->Family(kPatients)),
-        occurred_(store->Family(township_layout::kOccurred)),
-        batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
-
-  // Applies one record; counts its outcome in `counters`.
-  absl::Status Apply(const Record& record, absl::CivilSecond now,
-                     absl::flat_hash_map<std::string, uint64_t>* counters) {
-    std::string ignored_column;
-    // The township's clock may lag the village's: allow a few days before
-    // calling a record from the future.
-    if (!ValidateRecord(record, now + kClockSkewSeconds, &ignored_column)
-             .ok()) {
-      ++(*counters)[kRefused];
-      return absl::OkStatus();
-    }
-    std::string key = EncodeRecordKey(village_, record.record_id());
-    std::string stored;
-    rocksdb::Status s = batch_.GetFromBatchAndDB(
-        store_->db(), rocksdb::ReadOptions(), records_, key, &stored);
-    if (!s.ok() && !s.IsNotFound())
-      return FromRocks(s, "reading township records");
-    bool found = s.ok();
-    if (record.is_void()) {
-      Record original;
-      StoredRecordView view;
-      if (!found || !ParseStoredRecord(stored, &view, &original)) {
-        ++(*counters)[kRefused];  // nothing to void here
-        return absl::OkStatus();
-      }
-      if (view.voided) {
-        ++(*counters)[kDuplicates];
-        return absl::OkStatus();
-      }
-      batch_.Put(records_, key,
-                 EncodeStoredRecord(/*voided=*/true, view.record_bytes));
-      batch_.Delete(occurred_, township_layout::OccurredKey(
-                                   village_, original.occurred_at(),
-                                   original.record_id()));
-      touched_days_.insert(DayOfLocalSeconds(original.occurred_at()));
-      ++(*counters)[kApplied];
-      if (ReportedDisease(original) != nullptr) {
-        alert_changes_.push_back({original, /*withdrawn=*/true});
-      }
-      return AddEffects(original, -1);
-    }
-    std::string content = record.SerializeAsString();
-    if (found) {
-      // Seen before, under another epoch or seq: count it once only.
-      StoredRecordView view;
-      bool same =
-          DecodeStoredRecord(stored, &view) && view.record_bytes == content;
-      ++(*counters)[same ? kDuplicates : kConflicts];
-      return absl::OkStatus();
-    }
-    batch_.Put(records_, key, EncodeStoredRecord(/*voided=*/false, content));
-    batch_.Put(occurred_,
-               township_layout::OccurredKey(village_, record.occurred_at(),
-                                            record.record_id()),
-               "");
-    touched_days_.insert(DayOfLocalSeconds(record.occurred_at()));
-    ++(*counters)[kApplied];
-    if (ReportedDisease(record) != nullptr) {
-      alert_changes_.push_back({record, /*withdrawn=*/false});
-    }
-    return AddEffects(record, +1);
-  }
-
-  rocksdb::WriteBatchWithIndex* batch() { return &batch_; }
-  const absl::flat_hash_map<std::string, int64_t>& cell_deltas() const {
-    return deltas_;
-  }
-  // The days whose counted records changed (for their last_record_at).
-  const std::set<absl::CivilDay>& touched_days() const { return touched_days_; }
-  // Notifiable-disease records applied (withdrawn = voided), in order.
-  const std::vector<std::pair<Record, bool>>& alert_changes() const {
-    return alert_changes_;
-  }
-
- private:
-  absl::Status AddEffects(const Record& record, int sign) {
-    absl::CivilDay day = DayOfLocalSeconds(record.occurred_at());
-    std::string day_key = FormatDay(day);
-    for (const DayContribution& c : DayContributions(record)) {
-      if (c.second != 0)
-        deltas_[EncodeCellKey(village_, c.first, day_key)] += sign * c.second;
-    }
-    const DistinctFamily* family = FindDistinctFamily(record.kind());
-    if (family == nullptr) return absl::OkStatus();
-
-    std::array<Period, 5> periods = CalendarPeriodsOf(day);
-    const Period& year = periods[4];
-    std::string prefix = township_layout::FollowupPrefix(
-        village_, record.kind(), record.patient_id());
-    std::vector<Followup> followups;
-    RETURN_IF_ERROR(LoadFollowups(prefix, year, &followups));
-    std::array<Contribution, 5> before;
-    for (int i = 0; i < 5; ++i) before[i] = Evaluate(followups, periods[i]);
-
-    std::string entry_key = township_layout::FollowupKey(
-        prefix, record.occurred_at(), record.record_id());
-    if (sign > 0) {
-      bool on_target = IsOnTarget(record);
-      batch_.Put(patients_, entry_key,
-                 township_layout::EncodeOnTarget(on_target));
-      Followup f{record.occurred_at(), record.record_id(), on_target};
-      auto pos = std::upper_bound(
-          followups.begin(), followups.end(), f,
-          [](const Followup& a, const Followup& b) { return a.at < b.at; });
-      followups.insert(pos, f);
-    } else {
-      batch_.Delete(patients_, entry_key);
-      followups.erase(std::remove_if(followups.begin(), followups.end(),
-                                     [&](const Followup& f) {
-                                       return f.at == record.occurred_at() &&
-                                              f.record_id == record.record_id();
-                                     }),
-                      followups.end());
-    }
-    for (int i = 0; i < 5; ++i) {
-      Contribution after = Evaluate(followups, periods[i]);
-      std::string period_key = periods[i].Key();
-      auto add = [&](absl::string_view code, bool was, bool is) {
-        if (!code.empty() && was != is) {
-          deltas_[EncodeCellKey(village_, code, period_key)] += is ? 1 : -1;
-        }
-      };
-      add(family->managed, before[i].managed, after.managed);
-      add(family->standardized, before[i].standardized, after.standardized);
-      add(family->controlled, before[i].controlled, after.controlled);
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status LoadFollowups(const std::string& prefix, const Period& year,
-                             std::vector<Followup>* out) {
-    std::string start = township_layout::FollowupSeekKey(
-        prefix, int64_t{DaysSinceEpoch(year.first)} * 86400);
-    int64_t end = (int64_t{DaysSinceEpoch(year.last)} + 1) * 86400;
-    std::unique_ptr<rocksdb::Iterator> it(batch_.NewIteratorWithBase(
-        patients_,
-        store_->db()->NewIterator(rocksdb::ReadOptions(), patients_)));
-    for (it->Seek(start); it->Valid() && it->key().starts_with(prefix);
-         it->Next()) {
-      int64_t at;
-      absl::string_view record_id;
-      if (!township_layout::DecodeFollowupKey(
-              absl::string_view(it->key().data(), it->key().size()), prefix,
-              &at, &record_id)) {
-        return absl::DataLossError("bad patient state key");
-      }
-      if (at >= end) break;
-      out->push_back(Followup{at, std::string(record_id),
-                              township_layout::DecodeOnTarget(absl::string_view(
-                                  it->value().data(), it->value().size()))});
-    }
-    return FromRocks(it->status(), "reading patient state");
-  }
-
-  Store* store_;
-  const std::string& village_;
-  rocksdb::ColumnFamilyHandle* records_;
-  rocksdb::ColumnFamilyHandle* patients_;
-  rocksdb::ColumnFamilyHandle* occurred_;
-  rocksdb::WriteBatchWithIndex batch_;
-  absl::flat_hash_map<std::string, int64_t> deltas_;
-  std::set<absl::CivilDay> touched_days_;
-  std::vector<std::pair<Record, bool>> alert_changes_;
-};
 
 TownshipAggregator::TownshipAggregator(std::unique_ptr<Store> store,
                                        const AggregatorOptions& options)
-    : store_(std::move(store)), options_(options) {}
+    : store_(std::move(store)), options_(options) {
+  absl::MutexLock lock(&mu_);
+  cell_marks_.family = store_->Family(kChanged);
+  activity_marks_.family = store_->Family(township_layout::kActivityChanged);
+  alert_marks_.family = store_->Family(kAlertsChanged);
+}
 
 absl::StatusOr<std::unique_ptr<TownshipAggregator>> TownshipAggregator::Open(
     const std::string& dir, const AggregatorOptions& options) {
@@ -327,24 +86,14 @@ absl::Status TownshipAggregator::Load() {
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "loading township state"));
   RETURN_IF_ERROR(IndexOldRecords());
-  std::unique_ptr<rocksdb::Iterator> changed =
-      store_->NewIterator(store_->Family(kChanged));
-  cells_pending_ = 0;
-  for (changed->SeekToFirst(); changed->Valid(); changed->Next())
-    ++cells_pending_;
-  RETURN_IF_ERROR(FromRocks(changed->status(), "counting changed cells"));
-  std::unique_ptr<rocksdb::Iterator> activity =
-      store_->NewIterator(store_->Family(township_layout::kActivityChanged));
-  activity_pending_ = 0;
-  for (activity->SeekToFirst(); activity->Valid(); activity->Next())
-    ++activity_pending_;
-  RETURN_IF_ERROR(FromRocks(activity->status(), "counting changed activity"));
-  std::unique_ptr<rocksdb::Iterator> alerts =
-      store_->NewIterator(store_->Family(kAlertsChanged));
-  alerts_pending_ = 0;
-  for (alerts->SeekToFirst(); alerts->Valid(); alerts->Next())
-    ++alerts_pending_;
-  return FromRocks(alerts->status(), "counting changed alerts");
+  for (MarkedKeys* marks : {&cell_marks_, &activity_marks_, &alert_marks_}) {
+    std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(marks->family);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      marks->keys.insert(marks->keys.end(), it->key().ToString());
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "loading the county's marks"));
+  }
+  return absl::OkStatus();
 }
 
 uint64_t TownshipAggregator::Watermark(const std::string& village_id,
@@ -395,48 +144,37 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
   RETURN_IF_ERROR(CheckBudget());
 
   BatchApplier applier(store_.get(), village_id);
-  absl::flat_hash_map<std::string, uint64_t> counted;
-  absl::CivilSecond now = NowLocal();
+  RETURN_IF_ERROR(applier.Prefetch(batch, watermark));
+  // The township's clock may lag the village's: allow a few days before
+  // calling a record from the future.
+  const absl::CivilSecond latest_valid = NowLocal() + kClockSkewSeconds;
   for (const SeqRecord& r : batch.records()) {
     if (r.seq() <= watermark) continue;
-    RETURN_IF_ERROR(applier.Apply(r.record(), now, &counted));
+    RETURN_IF_ERROR(applier.Apply(r.record(), latest_valid));
   }
 
-  rocksdb::WriteBatchWithIndex* wb = applier.batch();
-  rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
-  rocksdb::ColumnFamilyHandle* changed = store_->Family(kChanged);
+  StagedWrites* wb = applier.batch();
   rocksdb::ColumnFamilyHandle* meta = store_->Family("default");
   uint64_t version = version_ + 1;
-  uint64_t newly_pending = 0;
-  for (const auto& [key, delta] : applier.cell_deltas()) {
-    if (delta == 0) continue;
-    ASSIGN_OR_RETURN(std::optional<std::string> current,
-                     store_->Get(cells, key));
-    CellValue value;
-    if (current.has_value() && !DecodeCellValue(*current, &value)) {
-      return absl::DataLossError(absl::StrCat("unreadable cell ", key));
-    }
-    value.value += delta;
-    value.version = version;
-    wb->Put(cells, key, EncodeCellValue(value));
-    ASSIGN_OR_RETURN(std::optional<std::string> mark,
-                     store_->Get(changed, key));
-    if (!mark.has_value()) {
-      wb->Put(changed, key, "");
-      ++newly_pending;
-    }
-  }
-  uint64_t new_activity = 0;
-  RETURN_IF_ERROR(StageActivity(wb, village_id, applier.touched_days(),
+  Marking marking;
+  RETURN_IF_ERROR(StageCells(wb, applier.cell_deltas(), version, &marking));
+  ASSIGN_OR_RETURN(auto latest_of_days, applier.LatestOfTouchedDays());
+  RETURN_IF_ERROR(StageActivity(wb, village_id, latest_of_days,
                                 LocalSeconds(options_.clock()), version,
-                                &new_activity));
-  uint64_t new_alerts = 0;
+                                &marking));
   for (const auto& [record, withdrawn] : applier.alert_changes()) {
     RETURN_IF_ERROR(StageAlert(wb, village_id, record, withdrawn,
-                               /*only_if_new=*/false, version, &new_alerts));
+                               /*only_if_new=*/false, version, &marking));
   }
+  const BatchCounts& counts = applier.counts();
+  const std::pair<const char*, uint64_t> counted[] = {
+      {kApplied, counts.applied},
+      {kDuplicates, counts.duplicates},
+      {kConflicts, counts.conflicts},
+      {kRefused, counts.refused}};
   std::map<std::string, uint64_t> counters = counters_;
   for (const auto& [name, n] : counted) {
+    if (n == 0) continue;
     counters[name] += n;
     wb->Put(meta, township_layout::CounterKey(name),
             EncodeFixed64BE(counters[name]));
@@ -444,15 +182,39 @@ absl::StatusOr<uint64_t> TownshipAggregator::ApplyBatch(
   wb->Put(meta, kVersionKey, EncodeFixed64BE(version));
   wb->Put(meta, township_layout::WatermarkKey(village_id, epoch),
           EncodeFixed64BE(new_watermark));
-  RETURN_IF_ERROR(store_->Write(wb->GetWriteBatch(), /*sync=*/true));
+  rocksdb::WriteBatch write = wb->ToWriteBatch();
+  RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));
 
   version_ = version;
   watermarks_[{village_id, epoch}] = new_watermark;
   counters_ = std::move(counters);
-  cells_pending_ += newly_pending;
-  activity_pending_ += new_activity;
-  alerts_pending_ += new_alerts;
+  marking.Commit();
   return new_watermark;
+}
+
+absl::Status TownshipAggregator::StageCells(
+    StagedWrites* wb, const absl::flat_hash_map<std::string, int64_t>& deltas,
+    uint64_t version, Marking* marking) {
+  std::vector<std::string> keys;
+  keys.reserve(deltas.size());
+  for (const auto& [key, delta] : deltas) {
+    if (delta != 0) keys.push_back(key);
+  }
+  std::sort(keys.begin(), keys.end());
+  rocksdb::ColumnFamilyHandle* cells = store_->Family(kCells);
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> current,
+                   store_->MultiGet(cells, keys));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    CellValue value;
+    if (current[i].has_value() && !DecodeCellValue(*current[i], &value)) {
+      return absl::DataLossError(absl::StrCat("unreadable cell ", keys[i]));
+    }
+    value.value += deltas.at(keys[i]);
+    value.version = version;
+    wb->Put(cells, keys[i], EncodeCellValue(value));
+    marking->Mark(wb, &cell_marks_, keys[i]);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status TownshipAggregator::IndexOldRecords() {
@@ -461,11 +223,11 @@ absl::Status TownshipAggregator::IndexOldRecords() {
                    store_->Get(meta, township_layout::kOccurredIndexKey));
   if (indexed.has_value()) return absl::OkStatus();
   // One write for the whole store: a crash redoes it all at the next open.
-  rocksdb::WriteBatchWithIndex wb(rocksdb::BytewiseComparator(), 0,
-                                  /*overwrite_key=*/true);
+  StagedWrites wb;
   rocksdb::ColumnFamilyHandle* occurred =
       store_->Family(township_layout::kOccurred);
-  std::map<std::string, std::set<absl::CivilDay>> days;
+  // Village -> day -> the latest occurred_at of its counted records.
+  std::map<std::string, std::map<absl::CivilDay, int64_t>> latest;
   std::unique_ptr<rocksdb::Iterator> it =
       store_->NewIterator(store_->Family(kRecords));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -485,84 +247,71 @@ absl::Status TownshipAggregator::IndexOldRecords() {
            township_layout::OccurredKey(village, record.occurred_at(),
                                         record.record_id()),
            "");
-    days[village].insert(DayOfLocalSeconds(record.occurred_at()));
+    int64_t& day_latest =
+        latest[village][DayOfLocalSeconds(record.occurred_at())];
+    day_latest = std::max(day_latest, record.occurred_at());
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "indexing township records"));
   const uint64_t version = version_ + 1;
-  uint64_t pending = 0;  // counted by Load from the marks
-  for (const auto& [village, village_days] : days) {
-    RETURN_IF_ERROR(StageActivity(&wb, village, village_days,
-                                  /*synced_at=*/0, version, &pending));
+  Marking marking;  // Load reads the marks after this
+  for (const auto& [village, days] : latest) {
+    RETURN_IF_ERROR(
+        StageActivity(&wb, village, days, /*synced_at=*/0, version, &marking));
   }
-  if (!days.empty()) wb.Put(meta, kVersionKey, EncodeFixed64BE(version));
+  if (!latest.empty()) wb.Put(meta, kVersionKey, EncodeFixed64BE(version));
   wb.Put(meta, township_layout::kOccurredIndexKey, "1");
-  RETURN_IF_ERROR(store_->Write(wb.GetWriteBatch(), /*sync=*/true));
-  if (!days.empty()) version_ = version;
+  rocksdb::WriteBatch write = wb.ToWriteBatch();
+  RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));
+  if (!latest.empty()) version_ = version;
   return absl::OkStatus();
 }
 
 absl::Status TownshipAggregator::StageActivity(
-    rocksdb::WriteBatchWithIndex* wb, const std::string& village_id,
-    const std::set<absl::CivilDay>& days, int64_t synced_at, uint64_t version,
-    uint64_t* newly_pending) {
-  for (absl::CivilDay day : days) {
-    ASSIGN_OR_RETURN(int64_t latest,
-                     LatestCountedAt(store_.get(), wb, village_id, day));
-    RETURN_IF_ERROR(StageActivityCell(
-        wb, EncodeCellKey(village_id, kLastRecordAt, FormatDay(day)), latest,
-        version, newly_pending));
+    StagedWrites* wb, const std::string& village_id,
+    const std::map<absl::CivilDay, int64_t>& latest_of_days, int64_t synced_at,
+    uint64_t version, Marking* marking) {
+  std::vector<std::string> keys;
+  std::vector<int64_t> values;
+  for (const auto& [day, latest] : latest_of_days) {
+    keys.push_back(EncodeCellKey(village_id, kLastRecordAt, FormatDay(day)));
+    values.push_back(latest);
   }
-  if (synced_at <= 0) return absl::OkStatus();
-  return StageActivityCell(wb, EncodeCellKey(village_id, kLastSyncAt, ""),
-                           synced_at, version, newly_pending);
-}
-
-absl::Status TownshipAggregator::StageActivityCell(
-    rocksdb::WriteBatchWithIndex* wb, const std::string& key, int64_t value,
-    uint64_t version, uint64_t* newly_pending) {
+  if (synced_at > 0) {
+    keys.push_back(EncodeCellKey(village_id, kLastSyncAt, ""));
+    values.push_back(synced_at);
+  }
   rocksdb::ColumnFamilyHandle* activity =
       store_->Family(township_layout::kActivity);
-  rocksdb::ColumnFamilyHandle* changed =
-      store_->Family(township_layout::kActivityChanged);
-  ASSIGN_OR_RETURN(std::optional<std::string> current,
-                   store_->Get(activity, key));
-  CellValue stored;
-  if (current.has_value() && !DecodeCellValue(*current, &stored)) {
-    return absl::DataLossError(absl::StrCat("unreadable activity ", key));
-  }
-  // Unchanged (or never set and still nothing): nothing to tell the county.
-  if (current.has_value() ? stored.value == value : value == 0) {
-    return absl::OkStatus();
-  }
-  wb->Put(activity, key, EncodeCellValue(CellValue{value, version}));
-  ASSIGN_OR_RETURN(std::optional<std::string> mark, store_->Get(changed, key));
-  if (!mark.has_value()) {
-    wb->Put(changed, key, "");
-    ++*newly_pending;
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> current,
+                   store_->MultiGet(activity, keys));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    CellValue stored;
+    if (current[i].has_value() && !DecodeCellValue(*current[i], &stored)) {
+      return absl::DataLossError(absl::StrCat("unreadable activity ", keys[i]));
+    }
+    // Unchanged (or never set and still nothing): nothing to tell the county.
+    if (current[i].has_value() ? stored.value == values[i] : values[i] == 0) {
+      continue;
+    }
+    wb->Put(activity, keys[i], EncodeCellValue(CellValue{values[i], version}));
+    marking->Mark(wb, &activity_marks_, keys[i]);
   }
   return absl::OkStatus();
 }
 
-absl::Status TownshipAggregator::StageAlert(rocksdb::WriteBatchWithIndex* wb,
-                                            const std::string& village_id,
-                                            const Record& record,
-                                            bool withdrawn, bool only_if_new,
-                                            uint64_t version,
-                                            uint64_t* newly_pending) {
+absl::Status TownshipAggregator::StageAlert(
+    StagedWrites* wb, const std::string& village_id, const Record& record,
+    bool withdrawn, bool only_if_new, uint64_t version, Marking* marking) {
   const DiseaseInfo* disease = ReportedDisease(record);
   if (disease == nullptr) return absl::OkStatus();
   rocksdb::ColumnFamilyHandle* alerts = store_->Family(kAlerts);
-  rocksdb::ColumnFamilyHandle* changed = store_->Family(kAlertsChanged);
   std::string key = EncodeRecordKey(village_id, record.record_id());
-  std::string stored;
-  rocksdb::Status s = wb->GetFromBatchAndDB(
-      store_->db(), rocksdb::ReadOptions(), alerts, key, &stored);
-  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading alerts");
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->Get(alerts, key));
   Alert alert = DeidentifiedAlert(village_id, record, *disease);
   alert.set_withdrawn(withdrawn);
-  if (s.ok()) {
+  if (stored.has_value()) {
     Alert current;
-    if (!current.ParseFromString(stored)) {
+    if (!current.ParseFromString(*stored)) {
       return absl::DataLossError(absl::StrCat("unreadable alert ", key));
     }
     alert.set_version(current.version());
@@ -572,13 +321,7 @@ absl::Status TownshipAggregator::StageAlert(rocksdb::WriteBatchWithIndex* wb,
   }
   alert.set_version(version);
   wb->Put(alerts, key, alert.SerializeAsString());
-  s = wb->GetFromBatchAndDB(store_->db(), rocksdb::ReadOptions(), changed, key,
-                            &stored);
-  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading alert marks");
-  if (s.IsNotFound()) {
-    wb->Put(changed, key, "");
-    ++*newly_pending;
-  }
+  marking->Mark(wb, &alert_marks_, key);
   return absl::OkStatus();
 }
 
@@ -587,50 +330,52 @@ absl::StatusOr<std::vector<uint64_t>> TownshipAggregator::ApplyUrgent(
   absl::MutexLock lock(&mu_);
   // No budget check: an urgent case is a few hundred bytes and must not wait
   // for a backlog to drain. A full disk still fails the write.
-  rocksdb::WriteBatchWithIndex wb(rocksdb::BytewiseComparator(), 0,
-                                  /*overwrite_key=*/true);
+  StagedWrites wb;
   uint64_t version = version_ + 1;
-  uint64_t new_alerts = 0;
+  Marking marking;
   absl::CivilSecond now = NowLocal();
   std::vector<uint64_t> handled;
+  std::set<std::string> staged;  // StageAlert reads the store, not `wb`
   for (const SeqRecord& r : urgent.records()) {
     std::string ignored_column;
     handled.push_back(r.seq());
     // Anything else is refused here and judged again in its batch.
     if (!IsUrgentReport(r.record()) ||
         !ValidateRecord(r.record(), now + kClockSkewSeconds, &ignored_column)
-             .ok()) {
+             .ok() ||
+        !staged.insert(r.record().record_id()).second) {
       continue;
     }
     RETURN_IF_ERROR(StageAlert(&wb, village_id, r.record(), /*withdrawn=*/false,
-                               /*only_if_new=*/true, version, &new_alerts));
+                               /*only_if_new=*/true, version, &marking));
   }
-  if (new_alerts == 0) return handled;
+  if (wb.empty()) return handled;
   wb.Put(store_->Family("default"), kVersionKey, EncodeFixed64BE(version));
-  RETURN_IF_ERROR(store_->Write(wb.GetWriteBatch(), /*sync=*/true));
+  rocksdb::WriteBatch write = wb.ToWriteBatch();
+  RETURN_IF_ERROR(store_->Write(&write, /*sync=*/true));
   version_ = version;
-  alerts_pending_ += new_alerts;
+  marking.Commit();
   return handled;
 }
 
 absl::Status TownshipAggregator::ReadChangedAlerts(size_t max_alerts,
                                                    std::vector<Alert>* out) {
   absl::MutexLock lock(&mu_);
-  if (alerts_pending_ == 0) return absl::OkStatus();
-  rocksdb::ColumnFamilyHandle* alerts = store_->Family(kAlerts);
-  std::unique_ptr<rocksdb::Iterator> it =
-      store_->NewIterator(store_->Family(kAlertsChanged));
-  for (it->SeekToFirst(); it->Valid() && out->size() < max_alerts; it->Next()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                     store_->Get(alerts, it->key().ToString()));
+  std::vector<std::string> keys;
+  for (auto it = alert_marks_.keys.begin();
+       it != alert_marks_.keys.end() && keys.size() < max_alerts; ++it) {
+    keys.push_back(*it);
+  }
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> stored,
+                   store_->MultiGet(store_->Family(kAlerts), keys));
+  for (size_t i = 0; i < keys.size(); ++i) {
     Alert alert;
-    if (!stored.has_value() || !alert.ParseFromString(*stored)) {
-      return absl::DataLossError(absl::StrCat(
-          "changed alert ", it->key().ToString(), " is unreadable"));
+    if (!stored[i].has_value() || !alert.ParseFromString(*stored[i])) {
+      return absl::DataLossError(
+          absl::StrCat("changed alert ", keys[i], " is unreadable"));
     }
     out->push_back(std::move(alert));
   }
-  RETURN_IF_ERROR(FromRocks(it->status(), "scanning changed alerts"));
   std::stable_partition(out->begin(), out->end(),
                         [](const Alert& a) { return a.urgent(); });
   return absl::OkStatus();
@@ -650,133 +395,141 @@ absl::Status TownshipAggregator::MarkAlertsForwarded(
       unchanged.push_back(std::move(key));
     }
   }
-  return ClearMarks(store_->Family(kAlertsChanged), unchanged,
-                    &alerts_pending_);
+  return ClearMarks(&alert_marks_, std::move(unchanged));
 }
 
 absl::Status TownshipAggregator::ReadChangedCells(size_t max_cells,
                                                   std::vector<Cell>* out) {
   absl::MutexLock lock(&mu_);
-  return ReadMarked(store_->Family(kCells), store_->Family(kChanged), max_cells,
+  return ReadMarked(store_->Family(kCells), cell_marks_, max_cells,
                     &forward_cursor_, out);
 }
 
 absl::Status TownshipAggregator::ReadChangedActivity(size_t max_activity,
                                                      std::vector<Cell>* out) {
   absl::MutexLock lock(&mu_);
-  if (activity_pending_ == 0) return absl::OkStatus();
-  return ReadMarked(store_->Family(township_layout::kActivity),
-                    store_->Family(township_layout::kActivityChanged),
+  return ReadMarked(store_->Family(township_layout::kActivity), activity_marks_,
                     max_activity, &activity_cursor_, out);
 }
 
 absl::Status TownshipAggregator::ReadMarked(rocksdb::ColumnFamilyHandle* values,
-                                            rocksdb::ColumnFamilyHandle* marks,
+                                            const MarkedKeys& marks,
                                             size_t max_cells,
                                             std::string* cursor,
                                             std::vector<Cell>* out) {
-  std::unique_ptr<rocksdb::Iterator> it = store_->NewIterator(marks);
   // Resume after the last cell handed out, then wrap around, so a cell that
   // keeps changing cannot starve the others.
-  const std::string start = *cursor;
-  for (int pass = 0; pass < 2 && out->size() < max_cells; ++pass) {
-    if (pass == 0) {
-      it->Seek(start);
-    } else {
-      if (start.empty()) break;
-      it->SeekToFirst();
-    }
-    for (; it->Valid() && out->size() < max_cells; it->Next()) {
-      if (pass == 1 && it->key().compare(start) >= 0) break;
-      std::string key = it->key().ToString();
-      ASSIGN_OR_RETURN(std::optional<std::string> current,
-                       store_->Get(values, key));
-      CellKeyParts parts;
-      CellValue value;
-      if (!current.has_value() || !DecodeCellKey(key, &parts) ||
-          !DecodeCellValue(*current, &value)) {
-        return absl::DataLossError(
-            absl::StrCat("changed cell ", key, " is unreadable"));
-      }
-      Cell cell;
-      cell.set_village_id(std::string(parts.village_id));
-      cell.set_indicator(std::string(parts.indicator));
-      cell.set_period(std::string(parts.period));
-      cell.set_value(value.value);
-      cell.set_version(value.version);
-      out->push_back(std::move(cell));
-      *cursor = key + '\0';
-    }
-    RETURN_IF_ERROR(FromRocks(it->status(), "scanning changed cells"));
+  std::vector<std::string> keys;
+  const auto start = marks.keys.lower_bound(*cursor);
+  for (auto it = start; it != marks.keys.end() && keys.size() < max_cells;
+       ++it) {
+    keys.push_back(*it);
   }
+  for (auto it = marks.keys.begin(); it != start && keys.size() < max_cells;
+       ++it) {
+    keys.push_back(*it);
+  }
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> current,
+                   store_->MultiGet(values, keys));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    CellKeyParts parts;
+    CellValue value;
+    if (!current[i].has_value() || !DecodeCellKey(keys[i], &parts) ||
+        !DecodeCellValue(*current[i], &value)) {
+      return absl::DataLossError(
+          absl::StrCat("changed cell ", keys[i], " is unreadable"));
+    }
+    Cell cell;
+    cell.set_village_id(std::string(parts.village_id));
+    cell.set_indicator(std::string(parts.indicator));
+    cell.set_period(std::string(parts.period));
+    cell.set_value(value.value);
+    cell.set_version(value.version);
+    out->push_back(std::move(cell));
+  }
+  if (!keys.empty()) *cursor = keys.back() + '\0';
   return absl::OkStatus();
 }
 
 absl::Status TownshipAggregator::MarkForwarded(
     const std::vector<Cell>& forwarded) {
   absl::MutexLock lock(&mu_);
-  return ClearForwarded(store_->Family(kCells), store_->Family(kChanged),
-                        forwarded, &cells_pending_);
+  return ClearForwarded(store_->Family(kCells), &cell_marks_, forwarded);
 }
 
 absl::Status TownshipAggregator::MarkActivityForwarded(
     const std::vector<Cell>& forwarded) {
   absl::MutexLock lock(&mu_);
   return ClearForwarded(store_->Family(township_layout::kActivity),
-                        store_->Family(township_layout::kActivityChanged),
-                        forwarded, &activity_pending_);
+                        &activity_marks_, forwarded);
 }
 
 absl::Status TownshipAggregator::ClearForwarded(
-    rocksdb::ColumnFamilyHandle* values, rocksdb::ColumnFamilyHandle* marks,
-    const std::vector<Cell>& forwarded, uint64_t* pending) {
-  std::vector<std::string> unchanged;
+    rocksdb::ColumnFamilyHandle* values, MarkedKeys* marks,
+    const std::vector<Cell>& forwarded) {
+  std::vector<std::string> keys;
+  keys.reserve(forwarded.size());
   for (const Cell& cell : forwarded) {
-    std::string key =
-        EncodeCellKey(cell.village_id(), cell.indicator(), cell.period());
-    ASSIGN_OR_RETURN(std::optional<std::string> current,
-                     store_->Get(values, key));
+    keys.push_back(
+        EncodeCellKey(cell.village_id(), cell.indicator(), cell.period()));
+  }
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> current,
+                   store_->MultiGet(values, keys));
+  std::vector<std::string> unchanged;
+  for (size_t i = 0; i < keys.size(); ++i) {
     CellValue value;
-    if (current.has_value() && DecodeCellValue(*current, &value) &&
-        value.version == cell.version()) {
-      unchanged.push_back(std::move(key));
+    if (current[i].has_value() && DecodeCellValue(*current[i], &value) &&
+        value.version == forwarded[i].version()) {
+      unchanged.push_back(std::move(keys[i]));
     }
   }
-  return ClearMarks(marks, unchanged, pending);
+  return ClearMarks(marks, std::move(unchanged));
 }
 
-absl::Status TownshipAggregator::ClearMarks(
-    rocksdb::ColumnFamilyHandle* marks, const std::vector<std::string>& keys,
-    uint64_t* pending) {
+absl::Status TownshipAggregator::ClearMarks(MarkedKeys* marks,
+                                            std::vector<std::string> keys) {
+  // Only marks that exist, once each: an acknowledgement repeated (or a key
+  // listed twice) clears nothing more.
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  keys.erase(std::remove_if(keys.begin(), keys.end(),
+                            [&](const std::string& key) {
+                              return marks->keys.count(key) == 0;
+                            }),
+             keys.end());
   rocksdb::WriteBatch batch;
-  uint64_t cleared = 0;
-  std::set<std::string> seen;
-  for (const std::string& key : keys) {
-    // Count only marks that exist, once each: an acknowledgement repeated (or
-    // a key listed twice) must not lower the pending count again.
-    ASSIGN_OR_RETURN(std::optional<std::string> mark, store_->Get(marks, key));
-    if (!mark.has_value() || !seen.insert(key).second) continue;
-    batch.Delete(marks, key);
-    ++cleared;
-  }
+  for (const std::string& key : keys) batch.Delete(marks->family, key);
   // Not synced: a lost clear only means the item is sent again, which the
   // county ignores (it keeps the highest version).
   RETURN_IF_ERROR(store_->Write(&batch, /*sync=*/false));
-  *pending = *pending > cleared ? *pending - cleared : 0;
+  for (const std::string& key : keys) marks->keys.erase(key);
   return absl::OkStatus();
+}
+
+void TownshipAggregator::Marking::Mark(StagedWrites* wb, MarkedKeys* marks,
+                                       const std::string& key) {
+  if (marks->keys.count(key) != 0) return;
+  wb->Put(marks->family, key, "");
+  added_.emplace_back(marks, key);
+}
+
+void TownshipAggregator::Marking::Commit() {
+  for (auto& [marks, key] : added_) marks->keys.insert(std::move(key));
+  added_.clear();
 }
 
 void TownshipAggregator::WaitForChanges(absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
   auto pending = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return cells_pending_ > 0 || activity_pending_ > 0 || alerts_pending_ > 0;
+    return !cell_marks_.keys.empty() || !activity_marks_.keys.empty() ||
+           !alert_marks_.keys.empty();
   };
   mu_.AwaitWithTimeout(absl::Condition(&pending), timeout);
 }
 
 uint64_t TownshipAggregator::cells_pending() const {
   absl::MutexLock lock(&mu_);
-  return cells_pending_;
+  return cell_marks_.keys.size();
 }
 
 void TownshipAggregator::FillStatus(TownshipStatus* status) const {
@@ -797,9 +550,9 @@ void TownshipAggregator::FillStatus(TownshipStatus* status) const {
   status->set_records_duplicate(counter(kDuplicates));
   status->set_records_conflicting(counter(kConflicts));
   status->set_records_refused(counter(kRefused));
-  status->set_cells_pending(cells_pending_);
-  status->set_activity_pending(activity_pending_);
-  status->set_alerts_pending(alerts_pending_);
+  status->set_cells_pending(cell_marks_.keys.size());
+  status->set_activity_pending(activity_marks_.keys.size());
+  status->set_alerts_pending(alert_marks_.keys.size());
   status->set_db_bytes(store_->ApproximateBytes());
 }
 

@@ -41,15 +41,16 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/period.h"
+#include "common/staged_writes.h"
 #include "common/storage.h"
 #include "proto/rollup_sync.pb.h"
 #include "proto/village_sync.pb.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
 
 namespace sanji {
 
@@ -109,7 +110,27 @@ class TownshipAggregator {
   uint64_t cells_pending() const;
 
  private:
-  class BatchApplier;
+  // The keys of one marks family ("the county lacks this",
+  // township_layout.h), mirrored in memory from open on, so that neither a
+  // batch nor the forwarder reads the family: it is a queue rewritten by
+  // every batch, and a scan of it steps over every deleted version of its
+  // keys (once a third of the township's work).
+  struct MarkedKeys {
+    rocksdb::ColumnFamilyHandle* family = nullptr;
+    std::set<std::string> keys;
+  };
+  // The marks a write adds, entered into their MarkedKeys once it is
+  // durable.
+  class Marking {
+   public:
+    // Stages the mark of `key` unless it is marked already.
+    void Mark(StagedWrites* wb, MarkedKeys* marks, const std::string& key);
+    void Commit();
+
+   private:
+    std::vector<std::pair<MarkedKeys*, std::string>> added_;
+  };
+
   TownshipAggregator(std::unique_ptr<Store> store,
                      const AggregatorOptions& options);
   absl::Status Load();
@@ -117,43 +138,41 @@ class TownshipAggregator {
   // Up to `max_cells` entries of `values` marked in `marks`, resuming after
   // *cursor and moving it.
   absl::Status ReadMarked(rocksdb::ColumnFamilyHandle* values,
-                          rocksdb::ColumnFamilyHandle* marks, size_t max_cells,
+                          const MarkedKeys& marks, size_t max_cells,
                           std::string* cursor, std::vector<Cell>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Clears the marks of the `forwarded` entries of `values` whose version is
   // still the one sent.
   absl::Status ClearForwarded(rocksdb::ColumnFamilyHandle* values,
-                              rocksdb::ColumnFamilyHandle* marks,
-                              const std::vector<Cell>& forwarded,
-                              uint64_t* pending)
+                              MarkedKeys* marks,
+                              const std::vector<Cell>& forwarded)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Deletes the marks of `keys` in `marks` that exist, lowering *pending by
-  // the number deleted.
-  absl::Status ClearMarks(rocksdb::ColumnFamilyHandle* marks,
-                          const std::vector<std::string>& keys,
-                          uint64_t* pending) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes the alert of `record` (withdrawn or not) into `wb` with `version`,
-  // marking it for the county. With only_if_new, an existing alert is kept.
+  // Deletes the marks of `keys` in `marks` that exist.
+  absl::Status ClearMarks(MarkedKeys* marks, std::vector<std::string> keys)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Puts into `wb` each cell of `deltas` whose sum is not zero, with its new
+  // value, `version` and the county's mark.
+  absl::Status StageCells(
+      StagedWrites* wb, const absl::flat_hash_map<std::string, int64_t>& deltas,
+      uint64_t version, Marking* marking) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Puts into `wb`, with `version` and the county's marks, the last_record_at
-  // of each of `village_id`'s `days` whose value changed and, when synced_at
-  // > 0, the village's last_sync_at (proto/rollup_sync.proto "activity").
-  absl::Status StageActivity(rocksdb::WriteBatchWithIndex* wb,
-                             const std::string& village_id,
-                             const std::set<absl::CivilDay>& days,
-                             int64_t synced_at, uint64_t version,
-                             uint64_t* newly_pending)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StageActivityCell(rocksdb::WriteBatchWithIndex* wb,
-                                 const std::string& key, int64_t value,
-                                 uint64_t version, uint64_t* newly_pending)
+  // of each of `village_id`'s days in `latest_of_days` whose value changed
+  // and, when synced_at > 0, the village's last_sync_at
+  // (proto/rollup_sync.proto "activity").
+  absl::Status StageActivity(
+      StagedWrites* wb, const std::string& village_id,
+      const std::map<absl::CivilDay, int64_t>& latest_of_days,
+      int64_t synced_at, uint64_t version, Marking* marking)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Fills the occurred family (and the activity cells) from the records of a
   // store from before it existed; once, at open.
   absl::Status IndexOldRecords() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status StageAlert(rocksdb::WriteBatchWithIndex* wb,
-                          const std::string& village_id, const Record& record,
-                          bool withdrawn, bool only_if_new, uint64_t version,
-                          uint64_t* newly_pending)
+  // Puts the alert of `record` (withdrawn or not) into `wb` with `version`,
+  // marking it for the county. With only_if_new, an existing alert is kept.
+  // Reads the store, not `wb`: stage each record id once per batch.
+  absl::Status StageAlert(StagedWrites* wb, const std::string& village_id,
+                          const Record& record, bool withdrawn,
+                          bool only_if_new, uint64_t version, Marking* marking)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::unique_ptr<Store> store_;
@@ -163,9 +182,9 @@ class TownshipAggregator {
   std::map<std::pair<std::string, uint64_t>, uint64_t> watermarks_
       ABSL_GUARDED_BY(mu_);
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t cells_pending_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t activity_pending_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t alerts_pending_ ABSL_GUARDED_BY(mu_) = 0;
+  MarkedKeys cell_marks_ ABSL_GUARDED_BY(mu_);
+  MarkedKeys activity_marks_ ABSL_GUARDED_BY(mu_);
+  MarkedKeys alert_marks_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> counters_ ABSL_GUARDED_BY(mu_);
   std::string forward_cursor_ ABSL_GUARDED_BY(mu_);
   std::string activity_cursor_ ABSL_GUARDED_BY(mu_);

@@ -18,6 +18,10 @@ StoreOptions Options(const std::string& township_id) {
                              kChanged,  kAlerts,   kAlertsChanged,
                              kOccurred, kActivity, kActivityChanged};
   options.owner = township_id;
+  // A batch looks up its records, follow-ups, cells and activity, mostly not
+  // there yet (the marks are read once, at open).
+  options.lookup_families = {kRecords,  kPatients, kCells,
+                             kOccurred, kActivity, kAlerts};
   return options;
 }
 

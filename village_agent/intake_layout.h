@@ -16,13 +16,20 @@
 //                                        de-duplication
 //                                        (common/stored_record.h)
 //    family "outbox":
-//      seq_key     -> SeqRecord          accepted, not yet acknowledged
+//      seq_key     -> seq_record         accepted, not yet acknowledged
 //    family "urgent":
-//      seq_key     -> SeqRecord          urgent reports (also in the outbox)
+//      seq_key     -> seq_record         urgent reports (also in the outbox)
 //                                        not yet handled on the fast lane
 //    seq_key       := fixed64be(seq)     so the outbox reads in seq order
+//    seq_record    := 0x08 varint(seq) 0x12 varint(len) record
+//                                        a serialized SeqRecord
+//                                        (proto/village_sync.proto) with
+//                                        fields 1 and 2, record the `len`
+//                                        bytes of a serialized Record
 //
-// SeqRecord is proto/village_sync.proto's; seqs start at 1 in every epoch.
+// seqs start at 1 in every epoch. seq_record is put together from the
+// record's bytes (OutboxValue) rather than by serializing a SeqRecord, so
+// that an accepted record is serialized once; it is read as a SeqRecord.
 // An acknowledgement deletes the outbox's and the urgent queue's range up to
 // the watermark and moves acked_seq, in one write.
 #ifndef SANJI_VILLAGE_AGENT_INTAKE_LAYOUT_H_
@@ -48,6 +55,8 @@ inline constexpr char kAckedSeqKey[] = "acked_seq";
 StoreOptions Options(const std::string& village_id);
 
 std::string SeqKey(uint64_t seq);
+// seq_record of `seq` (>= 1) and a serialized Record.
+std::string OutboxValue(uint64_t seq, absl::string_view record_bytes);
 // False unless `key` is a seq key.
 bool DecodeSeqKey(absl::string_view key, uint64_t* seq);
 

@@ -1,5 +1,7 @@
 #include "village_agent/intake_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/net.h"
 #include "common/tls.h"
@@ -13,16 +15,23 @@ grpc::Status IntakeService::Submit(grpc::ServerContext* context,
       !denied.ok()) {
     return denied;
   }
-  if (request->rows_size() > kMaxRowsPerSubmit) {
-    return grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("a Submit carries at most ", kMaxRowsPerSubmit,
-                     " rows; got ", request->rows_size(),
-                     ": split the rows into several calls"));
+  const int table_rows = request->table().rows_size();
+  if (table_rows > 0 && request->rows_size() > 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "a Submit carries rows or a table, not both");
   }
-  std::vector<RawRow> rows(request->rows().begin(), request->rows().end());
-  absl::StatusOr<std::vector<RowOutcome>> outcomes = intake_->Submit(rows);
+  const int count = std::max(request->rows_size(), table_rows);
+  if (count > kMaxRowsPerSubmit) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("a Submit carries at most ",
+                                     kMaxRowsPerSubmit, " rows; got ", count,
+                                     ": split the rows into several calls"));
+  }
+  absl::StatusOr<std::vector<RowOutcome>> outcomes =
+      table_rows > 0 ? intake_->Submit(request->table())
+                     : intake_->Submit(request->rows());
   if (!outcomes.ok()) return ToGrpc(outcomes.status());
+  response->mutable_outcomes()->Reserve(static_cast<int>(outcomes->size()));
   for (RowOutcome& o : *outcomes) *response->add_outcomes() = std::move(o);
   return grpc::Status::OK;
 }

@@ -1,11 +1,12 @@
 // village_agent: the clinic's agent (spec/interfaces.md "village_agent").
+#include <malloc.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/cli.h"
 #include "common/net.h"
 #include "common/org_code.h"
@@ -14,6 +15,7 @@
 #include "common/status_text.h"
 #include "proto/village_sync.grpc.pb.h"
 #include "village_agent/clinic_page.h"
+#include "village_agent/import_client.h"
 #include "village_agent/intake_service.h"
 #include "village_agent/record_file.h"
 #include "village_agent/record_intake.h"
@@ -75,6 +77,17 @@ void StartClinicPage(HttpEndpoint* endpoint, ClinicPage* page) {
   if (endpoint == nullptr) return;
   page->Install(&endpoint->server());
   StartHttpOrExit("village_agent", "http", endpoint);
+}
+
+// A clinic PC has little RAM: glibc's allocator otherwise gives each of
+// gRPC's threads an arena of its own and keeps what a Submit freed (its
+// thresholds for returning memory rise with the sizes freed), which doubled
+// the agent's memory while a file was imported; the import client's chunks
+// are freed as they are answered, too.
+void KeepMallocSmall() {
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_TRIM_THRESHOLD, 1 << 20);
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
 int Serve() {
@@ -154,71 +167,10 @@ int Import(const std::vector<std::string>& files) {
       ParseFileEncoding(absl::GetFlag(FLAGS_encoding));
   if (!encoding.ok()) ExitUsage(encoding.status().message());
   std::unique_ptr<VillageIntake::Stub> stub = ConnectAgent();
-
-  uint64_t accepted = 0, duplicate = 0, rejected = 0;
-  auto summary = [&] {
-    std::printf("accepted=%llu duplicate=%llu rejected=%llu\n",
-                static_cast<unsigned long long>(accepted),
-                static_cast<unsigned long long>(duplicate),
-                static_cast<unsigned long long>(rejected));
-    std::fflush(stdout);
-  };
-  for (const std::string& file : files) {
-    absl::StatusOr<RecordFileContents> contents =
-        ReadRecordFile(file, *encoding);
-    if (!contents.ok()) {
-      summary();
-      ExitFailure(contents.status().message());
-    }
-    if (!contents->unknown_columns.empty()) {
-      std::fprintf(stderr, "%s: warning: ignoring unknown columns: %s\n",
-                   file.c_str(),
-                   absl::StrJoin(contents->unknown_columns, ", ").c_str());
-    }
-    for (const MalformedRow& bad : contents->malformed) {
-      std::printf("%s:%lld: (row): %s\n", file.c_str(),
-                  static_cast<long long>(bad.line), bad.reason.c_str());
-      ++rejected;
-    }
-    const size_t kChunk = 1000;
-    for (size_t start = 0; start < contents->rows.size(); start += kChunk) {
-      SubmitRequest request;
-      size_t end = std::min(contents->rows.size(), start + kChunk);
-      for (size_t i = start; i < end; ++i)
-        *request.add_rows() = contents->rows[i];
-      SubmitResponse response;
-      grpc::ClientContext context;
-      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(2)));
-      grpc::Status status = stub->Submit(&context, request, &response);
-      if (!status.ok() || response.outcomes_size() != request.rows_size()) {
-        summary();
-        ExitFailure(absl::StrCat(
-            file, ": the agent refused rows from line ",
-            contents->rows[start].line(), " on: ", status.error_message(),
-            status.ok() ? "(wrong number of outcomes)" : "",
-            "; rows before that line are stored"));
-      }
-      for (int i = 0; i < response.outcomes_size(); ++i) {
-        const RowOutcome& o = response.outcomes(i);
-        switch (o.result()) {
-          case RowOutcome::ACCEPTED:
-            ++accepted;
-            break;
-          case RowOutcome::DUPLICATE:
-            ++duplicate;
-            break;
-          default:
-            ++rejected;
-            std::printf("%s:%lld: %s: %s\n", file.c_str(),
-                        static_cast<long long>(request.rows(i).line()),
-                        o.column().empty() ? "(row)" : o.column().c_str(),
-                        o.reason().c_str());
-        }
-      }
-    }
-  }
-  summary();
-  return rejected > 0 ? 1 : 0;
+  ImportClient client(stub.get(), *encoding);
+  absl::Status status = client.Run(files);
+  if (!status.ok()) ExitFailure(status.message());
+  return client.rejected() > 0 ? 1 : 0;
 }
 
 int Status() {
@@ -236,6 +188,7 @@ int Status() {
 }  // namespace sanji
 
 int main(int argc, char** argv) {
+  sanji::KeepMallocSmall();
   sanji::BlockShutdownSignals();
   sanji::CommandLine cl = sanji::ParseCommandLineOrExit(
       argc, argv, sanji::kUsage, {"serve", "import", "status"});

@@ -1,203 +1,23 @@
 #include "village_agent/record_file.h"
 
-#include <errno.h>
-#include <iconv.h>
-
-#include <cstring>
-#include <fstream>
+#include <algorithm>
 #include <set>
-#include <sstream>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
-#include "common/csv.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace sanji {
 namespace {
 
 constexpr absl::string_view kBom = "\xEF\xBB\xBF";
-
-// Length of the valid UTF-8 sequence at bytes[i], or 0 if it is not valid
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-size_t Utf8SequenceLength(absl::string_view bytes, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(bytes[k]); };
-  unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > bytes.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
-// Offset of the first byte that is not valid UTF-8, or npos.
-size_t FirstInvalidUtf8(absl::string_view bytes) {
-  size_t i = 0;
-  while (i < bytes.size()) {
-    size_t n = Utf8SequenceLength(bytes, i);
-    if (n == 0) return i;
-    i += n;
-  }
-  return absl::string_view::npos;
-}
-
-// True when valid UTF-8 `bytes` are more likely GB18030 that happens to be
-// valid UTF-8: they hold two-byte UTF-8 sequences (U+0080..U+07FF: Latin,
-// Greek, Cyrillic...) but not one character of three or four bytes (every
-// Chinese character, and the BOM). GB18030 text with few Chinese characters
-// often looks like that (女 is C5 AE, which UTF-8 reads as U+016E), while a
-// UTF-8 clinic file without a single Chinese character but with such letters is
-// unlikely. The caller still requires the bytes to be valid GB18030.
-bool LooksLikeGb18030(absl::string_view bytes) {
-  bool two_byte = false;
-  size_t i = 0;
-  while (i < bytes.size()) {
-    size_t n = Utf8SequenceLength(bytes, i);
-    if (n == 0 || n > 2) return false;
-    if (n == 2) two_byte = true;
-    i += n;
-  }
-  return two_byte;
-}
-
-int64_t LineOfOffset(absl::string_view bytes, size_t offset) {
-  int64_t line = 1;
-  for (size_t i = 0; i < offset && i < bytes.size(); ++i) {
-    if (bytes[i] == '\n') ++line;
-  }
-  return line;
-}
-
-// Converts GB18030 (a superset of GBK and GB2312) to UTF-8 with glibc iconv. On
-// failure
-// `*bad_offset` is the offset of the first byte that could not be converted.
-bool Gb18030ToUtf8(absl::string_view in, std::string* out, size_t* bad_offset) {
-  iconv_t cd = iconv_open("UTF-8", "GB18030");
-  // iconv's documented error value.
-  if (cd ==
-      reinterpret_cast<iconv_t>(-1)) {  // NOLINT(performance-no-int-to-ptr)
-    *bad_offset = absl::string_view::npos;
-    return false;
-  }
-  out->clear();
-  char* inbuf = const_cast<char*>(in.data());
-  size_t inleft = in.size();
-  std::string chunk(4096, '\0');
-  bool ok = true;
-  while (inleft > 0) {
-    char* outbuf = chunk.data();
-    size_t outleft = chunk.size();
-    size_t r = iconv(cd, &inbuf, &inleft, &outbuf, &outleft);
-    out->append(chunk.data(), chunk.size() - outleft);
-    if (r == static_cast<size_t>(-1)) {
-      if (errno == E2BIG) continue;
-      // EILSEQ (invalid sequence) or EINVAL (truncated sequence at the end).
-      *bad_offset = static_cast<size_t>(inbuf - in.data());
-      ok = false;
-      break;
-    }
-  }
-  if (ok) {
-    // Flush any shift state (none for GB18030, but harmless).
-    char* outbuf = chunk.data();
-    size_t outleft = chunk.size();
-    iconv(cd, nullptr, nullptr, &outbuf, &outleft);
-    out->append(chunk.data(), chunk.size() - outleft);
-  }
-  iconv_close(cd);
-  return ok;
-}
-
-std::string HexByte(unsigned char c) {
-  static const char kHex[] = "0123456789ABCDEF";
-  return std::string{'0', 'x', kHex[c >> 4], kHex[c & 15]};
-}
-
-absl::StatusOr<std::string> DecodeToUtf8(absl::string_view path,
-                                         absl::string_view bytes,
-                                         FileEncoding encoding,
-                                         FileEncoding* detected) {
-  std::string text;
-  if (encoding == FileEncoding::kAuto) {
-    encoding = FirstInvalidUtf8(bytes) == absl::string_view::npos
-                   ? FileEncoding::kUtf8
-                   : FileEncoding::kGb18030;
-    if (encoding == FileEncoding::kUtf8 && LooksLikeGb18030(bytes)) {
-      size_t bad = 0;
-      if (Gb18030ToUtf8(bytes, &text, &bad)) {
-        encoding = FileEncoding::kGb18030;
-      } else {
-        text.assign(bytes.data(), bytes.size());
-      }
-    } else if (encoding == FileEncoding::kGb18030) {
-      size_t bad = 0;
-      if (!Gb18030ToUtf8(bytes, &text, &bad)) {
-        if (bad == absl::string_view::npos) {
-          return absl::InternalError(
-              "iconv cannot convert GB18030 to UTF-8 on this system");
-        }
-        size_t utf8_bad = FirstInvalidUtf8(bytes);
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": the file is neither valid UTF-8 (byte ", utf8_bad,
-            " on line ", LineOfOffset(bytes, utf8_bad),
-            ") nor valid GB18030 (byte ", bad, " on line ",
-            LineOfOffset(bytes, bad), "); save it as UTF-8 or GB18030"));
-      }
-    } else {
-      text.assign(bytes.data(), bytes.size());
-    }
-  } else if (encoding == FileEncoding::kUtf8) {
-    size_t bad = FirstInvalidUtf8(bytes);
-    if (bad != absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": not valid UTF-8 at byte offset ", bad, " (line ",
-          LineOfOffset(bytes, bad), ", byte ",
-          HexByte(static_cast<unsigned char>(bytes[bad])),
-          "); if the file was saved by Excel on a Chinese Windows PC, use "
-          "--encoding=gb18030"));
-    }
-    text.assign(bytes.data(), bytes.size());
-  } else {
-    size_t bad = 0;
-    if (!Gb18030ToUtf8(bytes, &text, &bad)) {
-      if (bad == absl::string_view::npos) {
-        return absl::InternalError(
-            "iconv cannot convert GB18030 to UTF-8 on this system");
-      }
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": not valid GB18030 at byte offset ", bad,
-                       " (line ", LineOfOffset(bytes, bad), ")"));
-    }
-  }
-  *detected = encoding;
-  // A byte-order mark (UTF-8's EF BB BF, or GB18030's 84 31 95 33, which
-  // converts to it).
-  if (absl::StartsWith(text, kBom)) text.erase(0, kBom.size());
-  return text;
-}
+// The file is read this much at a time (as DetectEncoding reads it).
+constexpr size_t kReadBytes = size_t{256} << 10;
 
 bool IsKnownColumn(absl::string_view name) {
   for (absl::string_view c : KnownColumns()) {
@@ -206,171 +26,27 @@ bool IsKnownColumn(absl::string_view name) {
   return false;
 }
 
-class UnknownColumns {
- public:
-  explicit UnknownColumns(std::vector<std::string>* out) : out_(out) {}
-  void Add(const std::string& name) {
-    if (seen_.insert(name).second) out_->push_back(name);
-  }
-
- private:
-  std::vector<std::string>* out_;
-  absl::flat_hash_set<std::string> seen_;
-};
-
-// -----------------------------------------------------------------------------
-// CSV (common/csv.h).
-
-absl::Status SplitCsv(absl::string_view path, absl::string_view text,
-                      RecordFileContents* out) {
-  CsvReader reader(text);
-  CsvRecord rec;
-  bool have_header = false;
-  while (reader.Next(&rec)) {
-    if (rec.error.empty() && IsBlankRecord(rec)) continue;
-    if (!rec.error.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": the header row (line ", rec.line,
-                       ") is malformed: ", rec.error));
-    }
-    have_header = true;
-    break;
-  }
-  if (!have_header) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path,
-        ": no header row (the file is empty); the first row must name the "
-        "columns, e.g. record_id,kind,occurred_at,..."));
-  }
-  // Column index -> known column name, or "" when the column is ignored.
-  std::vector<std::string> columns;
-  UnknownColumns unknown(&out->unknown_columns);
-  std::set<std::string> seen;
-  for (size_t i = 0; i < rec.fields.size(); ++i) {
-    std::string name(TrimCell(rec.fields[i]));
-    if (name.empty()) {
-      columns.emplace_back();
-      continue;
-    }
-    if (!seen.insert(name).second && IsKnownColumn(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": column '", name,
-          "' appears more than once in the header (line ", rec.line, ")"));
-    }
-    if (IsKnownColumn(name)) {
-      columns.push_back(name);
-    } else {
-      unknown.Add(name);
-      columns.emplace_back();
-    }
-  }
-  const std::vector<std::string> header = rec.fields;
-  while (reader.Next(&rec)) {
-    if (rec.error.empty() && IsBlankRecord(rec)) continue;
-    if (!rec.error.empty()) {
-      out->malformed.push_back(MalformedRow{rec.line, rec.error});
-      continue;
-    }
-    if (rec.fields.size() > columns.size()) {
-      out->malformed.push_back(MalformedRow{
-          rec.line,
-          absl::StrCat(
-              "the row has ", rec.fields.size(), " fields but the header has ",
-              columns.size(),
-              " columns (a value containing a comma must be quoted)")});
-      continue;
-    }
-    RawRow row;
-    row.set_source(std::string(path));
-    row.set_line(rec.line);
-    for (size_t i = 0; i < rec.fields.size(); ++i) {
-      absl::string_view value = TrimCell(rec.fields[i]);
-      if (value.empty()) continue;
-      if (columns[i].empty()) {
-        // An unknown column (already listed), or data under a header cell left
-        // empty.
-        if (TrimCell(header[i]).empty()) {
-          unknown.Add(absl::StrCat("(unnamed column ", i + 1, ")"));
-        }
-        continue;
-      }
-      (*row.mutable_fields())[columns[i]] = std::string(value);
-    }
-    out->rows.push_back(std::move(row));
-  }
-  return absl::OkStatus();
+bool IsJsonLinesPath(absl::string_view path) {
+  return absl::EndsWithIgnoreCase(path, ".jsonl") ||
+         absl::EndsWithIgnoreCase(path, ".ndjson");
 }
 
-// -----------------------------------------------------------------------------
-// JSON Lines.
-
-void SplitJsonLines(absl::string_view path, absl::string_view text,
-                    RecordFileContents* out) {
-  using json = nlohmann::ordered_json;
-  UnknownColumns unknown(&out->unknown_columns);
-  int64_t line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == absl::string_view::npos) end = text.size();
-    absl::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    line = absl::StripAsciiWhitespace(line);  // also drops a CR of CRLF
-    if (line.empty()) continue;
-    json value = json::parse(line.begin(), line.end(), nullptr,
-                             /*allow_exceptions=*/false);
-    if (value.is_discarded()) {
-      out->malformed.push_back(
-          MalformedRow{line_no, "the line is not valid JSON"});
-      continue;
-    }
-    if (!value.is_object()) {
-      out->malformed.push_back(MalformedRow{
-          line_no,
-          absl::StrCat("the line is a JSON ", value.type_name(),
-                       ", not an object like {\"record_id\": \"...\", ...}")});
-      continue;
-    }
-    RawRow row;
-    row.set_source(std::string(path));
-    row.set_line(line_no);
-    std::string error;
-    for (auto it = value.begin(); it != value.end(); ++it) {
-      std::string name(TrimCell(it.key()));
-      const json& v = it.value();
-      std::string text_value;
-      if (v.is_null()) {
-        continue;
-      } else if (v.is_string()) {
-        text_value = std::string(TrimCell(v.get_ref<const std::string&>()));
-      } else if (v.is_number_integer()) {
-        text_value = v.is_number_unsigned() ? std::to_string(v.get<uint64_t>())
-                                            : std::to_string(v.get<int64_t>());
-      } else if (v.is_number_float()) {
-        text_value =
-            v.dump();  // shortest form that reads back the same, e.g. 12.5
-      } else {
-        if (IsKnownColumn(name) && error.empty()) {
-          error = absl::StrCat("field '", name, "' is a JSON ", v.type_name(),
-                               "; use a string or a number");
-        }
-        if (!IsKnownColumn(name) && !name.empty()) unknown.Add(name);
-        continue;
-      }
-      if (name.empty() || !IsKnownColumn(name)) {
-        unknown.Add(name.empty() ? std::string("(empty name)") : name);
-        continue;
-      }
-      if (text_value.empty()) continue;
-      (*row.mutable_fields())[name] = std::move(text_value);
-    }
-    if (!error.empty()) {
-      out->malformed.push_back(MalformedRow{line_no, std::move(error)});
-      continue;
-    }
-    out->rows.push_back(std::move(row));
+// The text of a JSON value as a cell, false when it cannot be one (an object,
+// an array, a boolean); a null is an empty cell.
+bool JsonCellText(const nlohmann::ordered_json& v, std::string* text) {
+  text->clear();
+  if (v.is_null()) return true;
+  if (v.is_string()) {
+    *text = std::string(TrimCell(v.get_ref<const std::string&>()));
+  } else if (v.is_number_integer()) {
+    *text = v.is_number_unsigned() ? std::to_string(v.get<uint64_t>())
+                                   : std::to_string(v.get<int64_t>());
+  } else if (v.is_number_float()) {
+    *text = v.dump();  // shortest form that reads back the same, e.g. 12.5
+  } else {
+    return false;
   }
+  return true;
 }
 
 }  // namespace
@@ -398,41 +74,262 @@ const std::vector<absl::string_view>& KnownColumns() {
   return *kColumns;
 }
 
-absl::StatusOr<RecordFileContents> ParseRecordFile(absl::string_view path,
-                                                   absl::string_view bytes,
-                                                   FileEncoding encoding) {
+RecordFileReader::RecordFileReader(absl::string_view path,
+                                   std::unique_ptr<ByteSource> source,
+                                   FileEncoding detected)
+    : path_(path),
+      json_lines_(IsJsonLinesPath(path)),
+      detected_(detected),
+      source_(std::move(source)),
+      decoder_(detected) {}
+
+absl::StatusOr<std::unique_ptr<RecordFileReader>> RecordFileReader::Open(
+    absl::string_view path, std::unique_ptr<ByteSource> source,
+    FileEncoding encoding) {
+  ASSIGN_OR_RETURN(FileEncoding detected,
+                   DetectEncoding(path, encoding, source.get()));
+  std::unique_ptr<RecordFileReader> reader(
+      new RecordFileReader(path, std::move(source), detected));
+  if (!reader->json_lines_) RETURN_IF_ERROR(reader->ReadHeader());
+  return reader;
+}
+
+absl::Status RecordFileReader::Fill(size_t pending) {
+  text_.erase(0, pos_);
+  pos_ = 0;
+  ASSIGN_OR_RETURN(absl::string_view piece,
+                   source_->Read(std::max(kReadBytes, pending)));
+  eof_ = piece.empty();
+  absl::Status s = decoder_.Decode(piece, eof_, &text_);
+  if (!s.ok())
+    return absl::DataLossError(absl::StrCat(path_, ": ", s.message()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> RecordFileReader::NextCsvRecord(CsvRecord* record) {
+  while (true) {
+    const absl::string_view rest = absl::string_view(text_).substr(pos_);
+    CsvReader reader(rest, line_);
+    // A record that reaches the end of the text read so far may go on in the
+    // next piece: it is read again, from its start, once that is in.
+    if (reader.Next(record) && (reader.position() < rest.size() || eof_)) {
+      pos_ += reader.position();
+      line_ = reader.line();
+      return true;
+    }
+    if (eof_) return false;
+    RETURN_IF_ERROR(Fill(rest.size()));
+  }
+}
+
+absl::StatusOr<bool> RecordFileReader::NextLine(absl::string_view* line) {
+  while (true) {
+    const size_t end = text_.find('\n', pos_);
+    if (end != std::string::npos || (eof_ && pos_ < text_.size())) {
+      const size_t stop = end == std::string::npos ? text_.size() : end;
+      *line = absl::string_view(text_).substr(pos_, stop - pos_);
+      pos_ = stop + 1;
+      return true;
+    }
+    if (eof_) return false;
+    RETURN_IF_ERROR(Fill(text_.size() - pos_));
+  }
+}
+
+absl::Status RecordFileReader::ReadHeader() {
+  // A second byte-order mark (after the one the decoder drops) is skipped as
+  // CSV readers skip one.
+  while (text_.size() < kBom.size() && !eof_) RETURN_IF_ERROR(Fill(0));
+  if (absl::StartsWith(text_, kBom)) pos_ = kBom.size();
+  CsvRecord& rec = record_;
+  bool have_header = false;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, NextCsvRecord(&rec));
+    if (!more) break;
+    if (rec.error.empty() && IsBlankRecord(rec)) continue;
+    if (!rec.error.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_, ": the header row (line ", rec.line,
+                       ") is malformed: ", rec.error));
+    }
+    have_header = true;
+    break;
+  }
+  if (!have_header) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path_,
+        ": no header row (the file is empty); the first row must name the "
+        "columns, e.g. record_id,kind,occurred_at,..."));
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < rec.fields.size(); ++i) {
+    std::string name(TrimCell(rec.fields[i]));
+    if (name.empty()) {
+      columns_.emplace_back();
+      continue;
+    }
+    if (!seen.insert(name).second && IsKnownColumn(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path_, ": column '", name,
+          "' appears more than once in the header (line ", rec.line, ")"));
+    }
+    if (IsKnownColumn(name)) {
+      columns_.push_back(name);
+    } else {
+      if (unknown_seen_.insert(name).second) header_unknown_.push_back(name);
+      columns_.emplace_back();
+    }
+  }
+  header_ = rec.fields;
+  return absl::OkStatus();
+}
+
+void RecordFileReader::AddUnknown(const std::string& name,
+                                  RecordFileChunk* chunk) {
+  if (unknown_seen_.insert(name).second) chunk->unknown_columns.push_back(name);
+}
+
+void RecordFileReader::AddCsvRecord(const CsvRecord& rec,
+                                    RecordFileChunk* chunk) {
+  if (!rec.error.empty()) {
+    chunk->malformed.push_back(MalformedRow{rec.line, rec.error});
+    return;
+  }
+  if (rec.fields.size() > columns_.size()) {
+    chunk->malformed.push_back(MalformedRow{
+        rec.line,
+        absl::StrCat("the row has ", rec.fields.size(),
+                     " fields but the header has ", columns_.size(),
+                     " columns (a value containing a comma must be quoted)")});
+    return;
+  }
+  RawRow& row = chunk->rows.emplace_back();
+  row.set_source(path_);
+  row.set_line(rec.line);
+  for (size_t i = 0; i < rec.fields.size(); ++i) {
+    absl::string_view value = TrimCell(rec.fields[i]);
+    if (value.empty()) continue;
+    if (columns_[i].empty()) {
+      // An unknown column (already listed), or data under a header cell left
+      // empty.
+      if (TrimCell(header_[i]).empty()) {
+        AddUnknown(absl::StrCat("(unnamed column ", i + 1, ")"), chunk);
+      }
+      continue;
+    }
+    (*row.mutable_fields())[columns_[i]] = std::string(value);
+  }
+}
+
+void RecordFileReader::AddJsonLine(absl::string_view line,
+                                   RecordFileChunk* chunk) {
+  using json = nlohmann::ordered_json;
+  const int64_t line_no = line_++;
+  line = absl::StripAsciiWhitespace(line);  // also drops a CR of CRLF
+  if (line.empty()) return;
+  json value = json::parse(line.begin(), line.end(), nullptr,
+                           /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    chunk->malformed.push_back(
+        MalformedRow{line_no, "the line is not valid JSON"});
+    return;
+  }
+  if (!value.is_object()) {
+    chunk->malformed.push_back(MalformedRow{
+        line_no,
+        absl::StrCat("the line is a JSON ", value.type_name(),
+                     ", not an object like {\"record_id\": \"...\", ...}")});
+    return;
+  }
+  RawRow row;
+  row.set_source(path_);
+  row.set_line(line_no);
+  std::string error, text;
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    std::string name(TrimCell(it.key()));
+    const bool known = IsKnownColumn(name);
+    if (!JsonCellText(it.value(), &text)) {
+      if (known && error.empty()) {
+        error =
+            absl::StrCat("field '", name, "' is a JSON ",
+                         it.value().type_name(), "; use a string or a number");
+      }
+      if (!known && !name.empty()) AddUnknown(name, chunk);
+      continue;
+    }
+    if (it.value().is_null()) continue;
+    if (!known) {
+      AddUnknown(name.empty() ? std::string("(empty name)") : name, chunk);
+      continue;
+    }
+    if (text.empty()) continue;
+    (*row.mutable_fields())[name] = std::move(text);
+  }
+  if (!error.empty()) {
+    chunk->malformed.push_back(MalformedRow{line_no, std::move(error)});
+    return;
+  }
+  chunk->rows.push_back(std::move(row));
+}
+
+absl::StatusOr<bool> RecordFileReader::Next(size_t max_rows,
+                                            RecordFileChunk* chunk) {
+  chunk->rows.clear();
+  chunk->malformed.clear();
+  chunk->unknown_columns.clear();
+  chunk->unknown_columns.swap(header_unknown_);  // the first chunk's
+  max_rows = std::max<size_t>(max_rows, 1);
+  while (chunk->rows.size() + chunk->malformed.size() < max_rows) {
+    if (json_lines_) {
+      absl::string_view line;
+      ASSIGN_OR_RETURN(bool more, NextLine(&line));
+      if (!more) return false;
+      AddJsonLine(line, chunk);
+    } else {
+      ASSIGN_OR_RETURN(bool more, NextCsvRecord(&record_));
+      if (!more) return false;
+      if (record_.error.empty() && IsBlankRecord(record_)) continue;
+      AddCsvRecord(record_, chunk);
+    }
+  }
+  return true;
+}
+
+namespace {
+
+absl::StatusOr<RecordFileContents> ReadAll(absl::string_view path,
+                                           std::unique_ptr<ByteSource> source,
+                                           FileEncoding encoding) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RecordFileReader> reader,
+                   RecordFileReader::Open(path, std::move(source), encoding));
   RecordFileContents out;
-  FileEncoding detected = FileEncoding::kUtf8;
-  absl::StatusOr<std::string> text =
-      DecodeToUtf8(path, bytes, encoding, &detected);
-  if (!text.ok()) return text.status();
-  out.detected = detected;
-  if (absl::EndsWithIgnoreCase(path, ".jsonl") ||
-      absl::EndsWithIgnoreCase(path, ".ndjson")) {
-    SplitJsonLines(path, *text, &out);
-  } else {
-    absl::Status s = SplitCsv(path, *text, &out);
-    if (!s.ok()) return s;
+  out.detected = reader->detected();
+  RecordFileChunk chunk;
+  bool more = true;
+  while (more) {
+    ASSIGN_OR_RETURN(more, reader->Next(size_t{1} << 16, &chunk));
+    std::move(chunk.rows.begin(), chunk.rows.end(),
+              std::back_inserter(out.rows));
+    std::move(chunk.malformed.begin(), chunk.malformed.end(),
+              std::back_inserter(out.malformed));
+    std::move(chunk.unknown_columns.begin(), chunk.unknown_columns.end(),
+              std::back_inserter(out.unknown_columns));
   }
   return out;
 }
 
+}  // namespace
+
+absl::StatusOr<RecordFileContents> ParseRecordFile(absl::string_view path,
+                                                   absl::string_view bytes,
+                                                   FileEncoding encoding) {
+  return ReadAll(path, std::make_unique<BufferSource>(bytes), encoding);
+}
+
 absl::StatusOr<RecordFileContents> ReadRecordFile(const std::string& path,
                                                   FileEncoding encoding) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    int err = errno;
-    std::string why = err != 0 ? std::strerror(err) : "cannot open";
-    if (err == ENOENT)
-      return absl::NotFoundError(absl::StrCat(path, ": ", why));
-    return absl::FailedPreconditionError(absl::StrCat(path, ": ", why));
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    return absl::DataLossError(absl::StrCat(path, ": read error"));
-  }
-  return ParseRecordFile(path, buf.str(), encoding);
+  ASSIGN_OR_RETURN(std::unique_ptr<FileSource> source, FileSource::Open(path));
+  return ReadAll(path, std::move(source), encoding);
 }
 
 }  // namespace sanji

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/alert_rules.h"
 #include "common/key_codec.h"
@@ -126,13 +127,61 @@ absl::Status RecordIntake::CheckBudget() const {
 
 absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
     const std::vector<RawRow>& rows) {
-  // Parse outside any lock: it is the CPU-heavy part.
+  return Judge(rows.size(), [&rows](size_t i, RowCellList* cells) {
+    for (const auto& [name, value] : rows[i].fields()) {
+      cells->emplace_back(name, value);
+    }
+  });
+}
+
+absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
+    const google::protobuf::RepeatedPtrField<RawRow>& rows) {
+  return Judge(rows.size(), [&rows](size_t i, RowCellList* cells) {
+    for (const auto& [name, value] : rows[static_cast<int>(i)].fields()) {
+      cells->emplace_back(name, value);
+    }
+  });
+}
+
+absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
+    const RowTable& table) {
+  absl::flat_hash_set<absl::string_view> names;
+  for (const std::string& c : table.columns()) {
+    if (!names.insert(c).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the table names column '", c, "' twice"));
+    }
+  }
+  for (const TableRow& row : table.rows()) {
+    if (row.cells_size() > table.columns_size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the table's row of line ", row.line(), " has ", row.cells_size(),
+          " cells for ", table.columns_size(), " columns"));
+    }
+  }
+  return Judge(table.rows_size(), [&table](size_t i, RowCellList* cells) {
+    const TableRow& row = table.rows(static_cast<int>(i));
+    for (int c = 0; c < row.cells_size(); ++c) {
+      if (!row.cells(c).empty()) {
+        cells->emplace_back(table.columns(c), row.cells(c));
+      }
+    }
+  });
+}
+
+absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Judge(
+    size_t count, absl::FunctionRef<void(size_t, RowCellList*)> row_cells) {
+  // Parse outside any lock: it is the CPU-heavy part, and another Submit's
+  // synced write goes on meanwhile.
   absl::CivilSecond now = NowLocal();
-  std::vector<RowOutcome> outcomes(rows.size());
-  std::vector<std::optional<Record>> parsed(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
+  std::vector<RowOutcome> outcomes(count);
+  std::vector<std::optional<Record>> parsed(count);
+  RowCellList cells;
+  for (size_t i = 0; i < count; ++i) {
+    cells.clear();
+    row_cells(i, &cells);
     std::string column;
-    absl::StatusOr<Record> record = ParseRow(rows[i], now, &column);
+    absl::StatusOr<Record> record = ParseCells(cells, now, &column);
     if (record.ok()) {
       parsed[i] = std::move(*record);
     } else {
@@ -150,10 +199,7 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
   }
   PendingSubmit pending;
   pending.next_seq = first_seq;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (!parsed[i].has_value()) continue;
-    ASSIGN_OR_RETURN(outcomes[i], Stage(*parsed[i], &pending));
-  }
+  RETURN_IF_ERROR(StageAll(parsed, &pending, &outcomes));
   if (pending.next_seq == first_seq) {  // nothing new
     Count(outcomes);
     return outcomes;
@@ -171,6 +217,27 @@ absl::StatusOr<std::vector<RowOutcome>> RecordIntake::Submit(
   if (on_accepted_) on_accepted_();
   Count(outcomes);
   return outcomes;
+}
+
+absl::Status RecordIntake::StageAll(
+    const std::vector<std::optional<Record>>& parsed, PendingSubmit* pending,
+    std::vector<RowOutcome>* outcomes) {
+  // Every record_id's stored value in one MultiGet: the lookups of a
+  // duplicate check were the larger part of a Submit's time, one Get each.
+  std::vector<absl::string_view> ids;
+  ids.reserve(parsed.size());
+  for (const std::optional<Record>& r : parsed) {
+    if (r.has_value()) ids.push_back(r->record_id());
+  }
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> stored,
+                   store_->MultiGet(records_, ids));
+  pending->states.reserve(ids.size());
+  size_t k = 0;
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    if (!parsed[i].has_value()) continue;
+    ASSIGN_OR_RETURN((*outcomes)[i], Stage(*parsed[i], stored[k++], pending));
+  }
+  return absl::OkStatus();
 }
 
 void RecordIntake::Count(const std::vector<RowOutcome>& outcomes) {
@@ -199,15 +266,18 @@ RecordIntake::Tally RecordIntake::tally() const {
   return tally_;
 }
 
-absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,
-                                               PendingSubmit* pending) {
-  std::optional<std::string> stored;
+absl::StatusOr<RowOutcome> RecordIntake::Stage(
+    const Record& record, const std::optional<std::string>& stored_before,
+    PendingSubmit* pending) {
+  // A record_id staged earlier in this Submit is judged against that.
+  const std::optional<std::string>* stored_value = &stored_before;
+  std::optional<std::string> staged;
   if (auto it = pending->states.find(record.record_id());
       it != pending->states.end()) {
-    stored = it->second;
-  } else {
-    ASSIGN_OR_RETURN(stored, store_->Get(records_, record.record_id()));
+    staged = it->second;
+    stored_value = &staged;
   }
+  const std::optional<std::string>& stored = *stored_value;
   StoredRecordView previous;
   Record previous_record;
   if (stored.has_value() &&
@@ -216,6 +286,7 @@ absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,
         absl::StrCat("stored record ", record.record_id(), " is unreadable"));
   }
   std::string new_state;
+  std::string content;  // the record's serialization
   if (record.is_void()) {
     if (!stored.has_value()) {
       return Rejected("record_id", "nothing_to_void",
@@ -231,8 +302,9 @@ absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,
     }
     if (previous.voided) return WithResult(RowOutcome::DUPLICATE);
     new_state = EncodeStoredRecord(/*voided=*/true, previous.record_bytes);
+    content = record.SerializeAsString();
   } else {
-    std::string content = record.SerializeAsString();
+    content = record.SerializeAsString();
     if (stored.has_value()) {
       if (previous.record_bytes == content) {
         return WithResult(RowOutcome::DUPLICATE);
@@ -247,11 +319,8 @@ absl::StatusOr<RowOutcome> RecordIntake::Stage(const Record& record,
     }
     new_state = EncodeStoredRecord(/*voided=*/false, content);
   }
-  SeqRecord entry;
   const uint64_t seq = pending->next_seq++;
-  entry.set_seq(seq);
-  *entry.mutable_record() = record;
-  std::string value = entry.SerializeAsString();
+  std::string value = intake_layout::OutboxValue(seq, content);
   pending->added_bytes += value.size();
   pending->batch.Put(outbox_, SeqKey(seq), value);
   if (IsUrgentReport(record)) {

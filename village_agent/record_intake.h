@@ -26,14 +26,17 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/record_parse.h"
 #include "common/storage.h"
 #include "proto/village_sync.pb.h"
 
@@ -58,6 +61,13 @@ class RecordIntake {
   // spent or the disk is full.
   absl::StatusOr<std::vector<RowOutcome>> Submit(
       const std::vector<RawRow>& rows);
+  // The same for the rows of a request, without copying them.
+  absl::StatusOr<std::vector<RowOutcome>> Submit(
+      const google::protobuf::RepeatedPtrField<RawRow>& rows);
+  // The same for the rows of a table; INVALID_ARGUMENT (nothing judged) when
+  // the table is not one (a column named twice, a row with more cells than
+  // columns).
+  absl::StatusOr<std::vector<RowOutcome>> Submit(const RowTable& table);
 
   // Up to `max_records` outbox entries with seq > after_seq, in seq order.
   absl::Status ReadPending(uint64_t after_seq, size_t max_records,
@@ -104,9 +114,20 @@ class RecordIntake {
   };
 
   RecordIntake(std::unique_ptr<Store> store, const IntakeOptions& options);
-  // Judges one parsed record against what is stored and staged; stages it
-  // when accepted.
-  absl::StatusOr<RowOutcome> Stage(const Record& record, PendingSubmit* pending)
+  // Submit of `count` rows whose cells `row_cells` gives by index.
+  absl::StatusOr<std::vector<RowOutcome>> Judge(
+      size_t count, absl::FunctionRef<void(size_t, RowCellList*)> row_cells);
+  // Judges the parsed records (those present) against what is stored and
+  // stages those accepted; fills their outcomes.
+  absl::Status StageAll(const std::vector<std::optional<Record>>& parsed,
+                        PendingSubmit* pending,
+                        std::vector<RowOutcome>* outcomes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(submit_mu_);
+  // Judges one parsed record against `stored` (its record_id's value before
+  // this Submit) and what this Submit staged; stages it when accepted.
+  absl::StatusOr<RowOutcome> Stage(const Record& record,
+                                   const std::optional<std::string>& stored,
+                                   PendingSubmit* pending)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(submit_mu_);
   absl::Status Load();
   void Count(const std::vector<RowOutcome>& outcomes) ABSL_LOCKS_EXCLUDED(mu_);

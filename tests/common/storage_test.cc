@@ -78,6 +78,35 @@ TEST(StoreTest, WriteGetAcrossColumnFamilies) {
   EXPECT_GT(*free_bytes, 0u);
 }
 
+TEST(StoreTest, MultiGetAnswersInTheOrderAskedAcrossMemtableAndTables) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  absl::StatusOr<std::unique_ptr<Store>> opened =
+      Store::Open(dir.Sub("db"), Families());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Store& store = **opened;
+  rocksdb::ColumnFamilyHandle* records = store.Family("records");
+  rocksdb::WriteBatch flushed;
+  ASSERT_TRUE(flushed.Put(records, "b", "in a table").ok());
+  ASSERT_TRUE(flushed.Put(records, "gone", "deleted later").ok());
+  ASSERT_TRUE(store.Write(&flushed).ok());
+  ASSERT_TRUE(store.db()->Flush(rocksdb::FlushOptions(), records).ok());
+  rocksdb::WriteBatch recent;
+  ASSERT_TRUE(recent.Put(records, "a", "in the memtable").ok());
+  ASSERT_TRUE(recent.Delete(records, "gone").ok());
+  ASSERT_TRUE(store.Write(&recent).ok());
+
+  absl::StatusOr<std::vector<std::optional<std::string>>> got = store.MultiGet(
+      records, std::vector<std::string>{"z", "b", "gone", "a", "b"});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, (std::vector<std::optional<std::string>>{
+                      std::nullopt, "in a table", std::nullopt,
+                      "in the memtable", "in a table"}));
+  got = store.MultiGet(records, std::vector<std::string>{});
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->empty());
+}
+
 TEST(StoreTest, IteratorScansInEncodedKeyOrder) {
   TempDir dir;
   auto opened = Store::Open(dir.Sub("db"), Families());

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "common/catalogue.h"
 #include "common/rollup_layout.h"
 #include "county_hub/hub_layout.h"
+#include "county_hub/period_totals.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -32,7 +34,11 @@ constexpr char kV3[] = "640522101201";
 constexpr char kVNamed[] = "640522101299";  // only in the orgs file
 constexpr char kOtherCounty[] = "640523100201";
 
-class ReportEngineTest : public ::testing::Test {
+// Every test runs twice: over a store whose period index
+// (county_hub/period_totals.h) is built and kept as CountyCellStore keeps it
+// (GetParam() true), and over one without it, where every period is summed
+// from the day cells. Both must give the same rows.
+class ReportEngineTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/report_engine_test.XXXXXX";
@@ -44,6 +50,13 @@ class ReportEngineTest : public ::testing::Test {
     store_ = std::move(*store);
     cells_ = store_->Family(hub_layout::kCells);
     ASSERT_NE(cells_, nullptr);
+    totals_ = store_->Family(hub_layout::kTotals);
+    ASSERT_NE(totals_, nullptr);
+    if (GetParam()) {
+      rocksdb::WriteBatch built;
+      built.Put(totals_, period_totals::kBuiltKey, "");
+      ASSERT_TRUE(store_->Write(&built).ok());
+    }
     engine_ =
         std::make_unique<ReportEngine>(kCounty, store_.get(), cells_, &orgs_);
   }
@@ -57,8 +70,23 @@ class ReportEngineTest : public ::testing::Test {
   void Put(const std::string& village, const std::string& indicator,
            const std::string& period, int64_t value) {
     rocksdb::WriteBatch batch;
-    batch.Put(cells_, EncodeCellKey(village, indicator, period),
-              EncodeCellValue(CellValue{value, 1}));
+    const std::string key = EncodeCellKey(village, indicator, period);
+    if (GetParam()) {
+      // The index's change, as CountyCellStore::ApplyBatch stages it.
+      absl::StatusOr<std::optional<std::string>> old = store_->Get(cells_, key);
+      ASSERT_TRUE(old.ok()) << old.status();
+      CellValue before;
+      if (old->has_value()) {
+        ASSERT_TRUE(DecodeCellValue(**old, &before));
+      }
+      period_totals::Changes changes;
+      changes.Add(village, indicator, period, before.value, value);
+      ASSERT_TRUE(changes
+                      .Stage(*store_, totals_,
+                             period_totals::Changes::Base::kStored, &batch)
+                      .ok());
+    }
+    batch.Put(cells_, key, EncodeCellValue(CellValue{value, 1}));
     ASSERT_TRUE(store_->Write(&batch).ok());
   }
 
@@ -144,11 +172,12 @@ class ReportEngineTest : public ::testing::Test {
   std::string dir_;
   std::unique_ptr<Store> store_;
   rocksdb::ColumnFamilyHandle* cells_ = nullptr;
+  rocksdb::ColumnFamilyHandle* totals_ = nullptr;
   OrgDirectory orgs_;
   std::unique_ptr<ReportEngine> engine_;
 };
 
-TEST_F(ReportEngineTest, CountsSumDayCellsOverAnyPeriod) {
+TEST_P(ReportEngineTest, CountsSumDayCellsOverAnyPeriod) {
   Put(kV1, "outpatient_visits", "2024-12-31", 100);
   Put(kV1, "outpatient_visits", "2025-01-31", 2);
   Put(kV1, "outpatient_visits", "2025-02-01", 3);
@@ -192,7 +221,7 @@ TEST_F(ReportEngineTest, CountsSumDayCellsOverAnyPeriod) {
   EXPECT_EQ(Value(*rows, kCounty, "outpatient_visits"), "40036");
 }
 
-TEST_F(ReportEngineTest, DistinctReadsTheExactPeriodCell) {
+TEST_P(ReportEngineTest, DistinctReadsTheExactPeriodCell) {
   Put(kV1, "hypertension_managed", "2025", 7);
   Put(kV1, "hypertension_managed", "2025-H1", 5);
   Put(kV1, "hypertension_managed", "2025-Q3", 4);
@@ -227,7 +256,7 @@ TEST_F(ReportEngineTest, DistinctReadsTheExactPeriodCell) {
               HasSubstr("rates need a calendar period"));
 }
 
-TEST_F(ReportEngineTest, ZeroRowsForQuietOrgsAndBreakdownsOnlyWhereNonZero) {
+TEST_P(ReportEngineTest, ZeroRowsForQuietOrgsAndBreakdownsOnlyWhereNonZero) {
   LoadNames();
   Put(kV1, "infectious_disease_reports", "2025-07-03", 3);
   Put(kV1, "infectious_disease_reports.measles", "2025-07-03", 2);
@@ -318,7 +347,7 @@ TEST_F(ReportEngineTest, ZeroRowsForQuietOrgsAndBreakdownsOnlyWhereNonZero) {
   }
 }
 
-TEST_F(ReportEngineTest, YuanAndAverages) {
+TEST_P(ReportEngineTest, YuanAndAverages) {
   Put(kV1, "outpatient_cost_yuan", "2025-03-01", 123456);
   Put(kV2, "outpatient_cost_yuan", "2025-03-01", 5);
   Put(kV1, "inpatient_cost_yuan", "2025-03-02", 100);
@@ -360,7 +389,7 @@ TEST_F(ReportEngineTest, YuanAndAverages) {
   EXPECT_EQ(Value(*rows, kCounty, "outpatient_cost_yuan"), "30.01");
 }
 
-TEST_F(ReportEngineTest, RatesAreSumOverSumAtEveryLevel) {
+TEST_P(ReportEngineTest, RatesAreSumOverSumAtEveryLevel) {
   ASSERT_TRUE(
       orgs_
           .ParsePopulation("pop.csv",
@@ -444,7 +473,7 @@ TEST_F(ReportEngineTest, RatesAreSumOverSumAtEveryLevel) {
   EXPECT_EQ((*rows)[3].indicator, "death_rate_permille");
 }
 
-TEST_F(ReportEngineTest, LevelsOrgsAndOrder) {
+TEST_P(ReportEngineTest, LevelsOrgsAndOrder) {
   LoadNames();
   Put(kV3, "vaccination_doses", "2025-05-01", 4);
   Put(kV1, "vaccination_doses", "2025-05-02", 1);
@@ -522,7 +551,7 @@ TEST_F(ReportEngineTest, LevelsOrgsAndOrder) {
                         "infectious_disease_reports.nope"));
 }
 
-TEST_F(ReportEngineTest, RendersCsvAndJson) {
+TEST_P(ReportEngineTest, RendersCsvAndJson) {
   LoadNames();
   Put(kV1, "outpatient_visits", "2025-07-01", 3);
   Put(kV1, "outpatient_cost_yuan", "2025-07-01", 1000);
@@ -609,7 +638,7 @@ TEST_F(ReportEngineTest, RendersCsvAndJson) {
 // A rate's row carries the summed numerator and denominator it comes from
 // (for FHIR's population counts); other rows carry none. Each row says its
 // unit.
-TEST_F(ReportEngineTest, RateRowsCarryTheirNumeratorAndDenominator) {
+TEST_P(ReportEngineTest, RateRowsCarryTheirNumeratorAndDenominator) {
   ASSERT_TRUE(orgs_
                   .ParsePopulation("population.csv",
                                    "org_id,year,residents,children_0_6,"
@@ -658,7 +687,7 @@ TEST_F(ReportEngineTest, RateRowsCarryTheirNumeratorAndDenominator) {
   EXPECT_EQ(row(kV1, "outpatient_visits").unit, ValueUnit::kCount);
 }
 
-TEST_F(ReportEngineTest, ExchangeFormatsRefuseARangeOfDays) {
+TEST_P(ReportEngineTest, ExchangeFormatsRefuseARangeOfDays) {
   Put(kV1, "outpatient_visits", "2025-07-01", 3);
   ReportQuery q;
   q.period = "2025-07-01..2025-07-31";
@@ -676,7 +705,7 @@ TEST_F(ReportEngineTest, ExchangeFormatsRefuseARangeOfDays) {
   }
 }
 
-TEST_F(ReportEngineTest, RendersEveryExportFromTheRows) {
+TEST_P(ReportEngineTest, RendersEveryExportFromTheRows) {
   LoadNames();
   Put(kV1, "outpatient_visits", "2025-07-01", 3);
   ReportQuery q;
@@ -711,7 +740,7 @@ TEST_F(ReportEngineTest, RendersEveryExportFromTheRows) {
 
 // spec/interfaces.md `report --level`: the scope's rows, then every level
 // below it down to --level, each level a partition of the one above.
-TEST_F(ReportEngineTest, ALevelListsTheScopeAndEveryLevelBelowWithSubtotals) {
+TEST_P(ReportEngineTest, ALevelListsTheScopeAndEveryLevelBelowWithSubtotals) {
   LoadNames();
   Put(kV1, "vaccination_doses", "2025-05-02", 1);
   Put(kV2, "vaccination_doses", "2025-05-03", 2);
@@ -742,6 +771,11 @@ TEST_F(ReportEngineTest, ALevelListsTheScopeAndEveryLevelBelowWithSubtotals) {
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(PeriodIndex, ReportEngineTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Indexed" : "DayCells";
+                         });
 
 }  // namespace
 }  // namespace sanji

@@ -10,6 +10,7 @@
 #include "township_node/aggregator.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -1128,6 +1129,83 @@ TEST_F(AggregatorTest, SpentBufferBudgetRefusesTheWholeBatch) {
   EXPECT_EQ(Value("v1", "outpatient_visits", "2025-03-14"), 2);
   EXPECT_EQ(Value("v1", "outpatient_cost_yuan", "2025-03-14"), 300);
   EXPECT_EQ(Value("v1", "hypertension_managed", "2025"), 1);
+}
+
+// ---------------------------------------------------------------------------
+// A batch sees its own earlier records (BatchApplier keeps them in memory):
+// one batch of many records gives exactly what one batch per record gives.
+
+TEST_F(AggregatorTest, OneBatchGivesWhatOneBatchPerRecordGives) {
+  Record measles =
+      Person("id1", "infectious_disease_report", At(2025, 3, 14, 11), "p4");
+  measles.set_disease("measles");
+  Record kept = measles;
+  kept.set_record_id("id2");
+  const std::vector<Record> records = {
+      HtOn("h1", At(2025, 1, 10), "p1"),
+      HtOn("h2", At(2025, 4, 10), "p1"),
+      HtOff("h3", At(2025, 4, 10), "p1"),  // a tie with h2: not controlled
+      Void("h2", "hypertension_followup"),
+      HtOn("h4", At(2025, 7, 10), "p1"),
+      HtOn("h5", At(2026, 1, 5), "p1"),
+      Outpatient("op1", At(2025, 3, 14, 9), "p2", 100),
+      Outpatient("op2", At(2025, 3, 14, 18), "p3", 200),
+      Void("op2", "outpatient_visit"),  // the day's latest is op1's again
+      Void("op2", "outpatient_visit"),  // a duplicate void
+      Outpatient("op1", At(2025, 3, 14, 9), "p2", 999),  // a conflict
+      measles,
+      Void("id1", "infectious_disease_report"),
+      kept,
+      Void("nope", "outpatient_visit")};  // refused
+
+  Open(ClockedOptions());
+  Send("v1", records);
+  const std::map<CellId, int64_t> cells = ValuesOf(Changed());
+  const std::map<CellId, int64_t> activity = ChangedActivity(aggregator_.get());
+  const TownshipStatus status = Status();
+  std::vector<Alert> alerts;
+  ASSERT_TRUE(aggregator_->ReadChangedAlerts(100, &alerts).ok());
+
+  aggregator_.reset();
+  std::filesystem::remove_all(dir_.Sub("township"));
+  Open(ClockedOptions());
+  for (const Record& r : records) Send("v2", {r});
+  // Cells that came and went are written as 0 one record at a time and not
+  // at all by one batch: both tell the county the same.
+  auto nonzero = [](const std::map<CellId, int64_t>& cells) {
+    std::map<CellId, int64_t> out;
+    for (const auto& [id, value] : cells) {
+      if (value != 0)
+        out[CellId{"v1", std::get<1>(id), std::get<2>(id)}] = value;
+    }
+    return out;
+  };
+  EXPECT_EQ(nonzero(cells), nonzero(ValuesOf(Changed())));
+  EXPECT_EQ(nonzero(activity), nonzero(ChangedActivity(aggregator_.get())));
+  EXPECT_EQ(cells.count({"v1", "hypertension_controlled", "2025-Q2"}), 0u);
+  EXPECT_EQ(cells.at({"v1", "hypertension_managed", "2026"}), 1);
+  EXPECT_EQ(cells.at({"v1", "outpatient_visits", "2025-03-14"}), 1);
+  EXPECT_EQ(activity.at({"v1", "last_record_at", "2025-03-14"}),
+            At(2025, 3, 14, 11));
+  TownshipStatus one_by_one = Status();
+  EXPECT_EQ(status.records_applied(), one_by_one.records_applied());
+  EXPECT_EQ(status.records_duplicate(), 1u);
+  EXPECT_EQ(status.records_duplicate(), one_by_one.records_duplicate());
+  EXPECT_EQ(status.records_conflicting(), 1u);
+  EXPECT_EQ(status.records_conflicting(), one_by_one.records_conflicting());
+  EXPECT_EQ(status.records_refused(), 1u);
+  EXPECT_EQ(status.records_refused(), one_by_one.records_refused());
+  EXPECT_EQ(status.alerts_pending(), 2u);
+  std::vector<Alert> alerts_one_by_one;
+  ASSERT_TRUE(aggregator_->ReadChangedAlerts(100, &alerts_one_by_one).ok());
+  ASSERT_EQ(alerts.size(), 2u);
+  ASSERT_EQ(alerts_one_by_one.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(alerts[i].record_id(), alerts_one_by_one[i].record_id());
+    EXPECT_EQ(alerts[i].withdrawn(), alerts_one_by_one[i].withdrawn());
+  }
+  EXPECT_TRUE(alerts[0].record_id() == "id1" && alerts[0].withdrawn());
+  EXPECT_FALSE(alerts[1].withdrawn());
 }
 
 }  // namespace

@@ -498,6 +498,144 @@ TEST(RobustnessTest, RandomBytes) {
   }
 }
 
+// Hands out a text at most `piece` bytes at a time, so that every place in
+// a file is, in some run, where one read ends and the next begins.
+class TinyPieces final : public ByteSource {
+ public:
+  TinyPieces(std::string bytes, size_t piece)
+      : bytes_(std::move(bytes)), piece_(piece) {}
+  absl::StatusOr<absl::string_view> Read(size_t max) override {
+    absl::string_view out =
+        absl::string_view(bytes_).substr(pos_, std::min(max, piece_));
+    pos_ += out.size();
+    return out;
+  }
+  absl::Status Rewind() override {
+    pos_ = 0;
+    return absl::OkStatus();
+  }
+
+ private:
+  const std::string bytes_;
+  const size_t piece_;
+  size_t pos_ = 0;
+};
+
+// The whole result as text, to compare two readings of a file.
+std::string Describe(const absl::StatusOr<RecordFileContents>& c) {
+  if (!c.ok()) return c.status().ToString();
+  std::string out = c->detected == FileEncoding::kGb18030 ? "gb\n" : "utf8\n";
+  for (const RawRow& row : c->rows) {
+    out += row.source() + ":" + std::to_string(row.line());
+    for (const auto& [k, v] : Fields(row)) out += " " + k + "=" + v;
+    out += "\n";
+  }
+  for (const MalformedRow& m : c->malformed) {
+    out += "bad " + std::to_string(m.line) + " " + m.reason + "\n";
+  }
+  for (const std::string& u : c->unknown_columns) out += "unknown " + u + "\n";
+  return out;
+}
+
+// Reads `bytes` `piece` bytes at a time, `max_rows` rows per chunk.
+absl::StatusOr<RecordFileContents> ReadInPieces(const std::string& path,
+                                                const std::string& bytes,
+                                                FileEncoding enc, size_t piece,
+                                                size_t max_rows) {
+  absl::StatusOr<std::unique_ptr<RecordFileReader>> reader =
+      RecordFileReader::Open(path, std::make_unique<TinyPieces>(bytes, piece),
+                             enc);
+  if (!reader.ok()) return reader.status();
+  RecordFileContents out;
+  out.detected = (*reader)->detected();
+  RecordFileChunk chunk;
+  bool more = true;
+  while (more) {
+    absl::StatusOr<bool> next = (*reader)->Next(max_rows, &chunk);
+    if (!next.ok()) return next.status();
+    more = *next;
+    EXPECT_LE(chunk.rows.size() + chunk.malformed.size(), max_rows);
+    if (more) {
+      EXPECT_FALSE(chunk.rows.empty() && chunk.malformed.empty());
+    }
+    for (RawRow& r : chunk.rows) out.rows.push_back(std::move(r));
+    for (MalformedRow& m : chunk.malformed) out.malformed.push_back(m);
+    for (std::string& u : chunk.unknown_columns)
+      out.unknown_columns.push_back(u);
+  }
+  return out;
+}
+
+TEST(PiecesTest, ResultDoesNotDependOnWhereReadsEnd) {
+  const std::string utf8 =
+      "\xEF\xBB\xBFrecord_id,kind,sex,icd10,备注,\r\n"
+      "r1,outpatient_visit,男,\"高血压\r\n复诊\",老病号,\r\n"
+      "\r\n"
+      "r2,outpatient_visit,女,\"a,\"\"b\"\"\",,x\r"
+      "r3,referral,女,𠀀 发热 38.5°C,\"unclosed\n"
+      "r4,referral,男,I10\n";
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"a.csv", utf8},
+      {"a.csv", ToGb18030(utf8)},
+      {"a.csv", "\xEF\xBB\xBF\xEF\xBB\xBFrecord_id,kind\nr1,a\nr2,b"},
+      {"a.csv", "record_id,kind,sex\nr1,postpartum_visit,女\nr2,x,女\r\n"},
+      {"a.csv", "record_id,kind\nr1,a\nr2,\xFF\n"},
+      {"a.csv", ToGb18030("record_id,kind\nr1,男\n") + "\x81"},
+      {"a.csv", "\n\n  \nrecord_id,\"kind\nr1,a\n"},
+      {"a.jsonl",
+       "\xEF\xBB\xBF{\"record_id\":\"r1\",\"kind\":\"男\",\"x\":1}\r\n\r\n"
+       "[1]\n{\"record_id\":\"r2\",\"dose\":2.5,\"kind\":null}\nnot json\n"
+       "{\"record_id\":\"r3\",\"kind\":{}}"},
+      {"a.jsonl", ToGb18030("{\"record_id\":\"r1\",\"sex\":\"女\"}\n")},
+  };
+  for (const auto& [path, bytes] : files) {
+    for (FileEncoding enc :
+         {FileEncoding::kAuto, FileEncoding::kUtf8, FileEncoding::kGb18030}) {
+      const std::string whole = Describe(ParseRecordFile(path, bytes, enc));
+      for (size_t piece : {1, 2, 3, 5}) {
+        for (size_t max_rows : {1, 2, 1000}) {
+          EXPECT_EQ(Describe(ReadInPieces(path, bytes, enc, piece, max_rows)),
+                    whole)
+              << path << " piece " << piece << " rows " << max_rows
+              << " encoding " << static_cast<int>(enc);
+        }
+      }
+    }
+  }
+}
+
+// A file many reads long, in GB18030 with quoted line breaks: every row, with
+// its line, as written.
+TEST(PiecesTest, LargeFileReadFromDisk) {
+  std::string utf8 = "record_id,kind,sex,icd10\n";
+  const int kRows = 30000;
+  for (int i = 0; i < kRows; ++i) {
+    utf8 += "r" + std::to_string(i) + ",outpatient_visit," +
+            (i % 2 ? "男" : "女") + ",\"高血压\n第" + std::to_string(i) +
+            "次\"\r\n";
+  }
+  const std::string path = testing::TempDir() + "/record_file_large_" +
+                           std::to_string(getpid()) + ".csv";
+  const std::string gb = ToGb18030(utf8);
+  ASSERT_GT(gb.size(), size_t{1} << 20);  // more than a few reads
+  std::ofstream(path, std::ios::binary) << gb;
+  absl::StatusOr<RecordFileContents> c =
+      ReadRecordFile(path, FileEncoding::kAuto);
+  std::remove(path.c_str());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->detected, FileEncoding::kGb18030);
+  EXPECT_THAT(c->malformed, IsEmpty());
+  ASSERT_EQ(c->rows.size(), static_cast<size_t>(kRows));
+  for (int i = 0; i < kRows; ++i) {
+    const RawRow& row = c->rows[i];
+    ASSERT_EQ(row.line(), 2 + 2 * i);
+    ASSERT_EQ(row.fields().at("record_id"), "r" + std::to_string(i));
+    ASSERT_EQ(row.fields().at("sex"), i % 2 ? "男" : "女");
+    ASSERT_EQ(row.fields().at("icd10"),
+              "高血压\n第" + std::to_string(i) + "次");
+  }
+}
+
 TEST(ReadRecordFileTest, ReadsFromDiskAndReportsMissingFile) {
   std::string path = testing::TempDir() + "/record_file_test_" +
                      std::to_string(getpid()) + ".csv";

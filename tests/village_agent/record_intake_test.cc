@@ -3,6 +3,7 @@
 // RocksDB directories.
 #include "village_agent/record_intake.h"
 
+#include <algorithm>
 #include <atomic>
 #include <initializer_list>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/process.h"
+#include "village_agent/intake_layout.h"
 
 namespace sanji {
 namespace {
@@ -498,6 +500,127 @@ TEST_F(RecordIntakeTest, AFreshDirectoryHasAnotherEpoch) {
   EXPECT_NE((*fresh)->epoch(), intake_->epoch());
   EXPECT_EQ((*fresh)->last_seq(), 0u);
   EXPECT_EQ((*fresh)->urgent_pending(), 0u);
+}
+
+// `rows` as a table, its columns in another order than a file's and a cell
+// left empty where a row lacks the column.
+RowTable AsTable(const std::vector<RawRow>& rows) {
+  RowTable table;
+  table.set_source("clinic.csv");
+  std::vector<std::string> columns;
+  for (const RawRow& row : rows) {
+    for (const auto& [name, value] : row.fields()) {
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) {
+        columns.push_back(name);
+      }
+    }
+  }
+  std::sort(columns.rbegin(), columns.rend());
+  for (const std::string& c : columns) table.add_columns(c);
+  for (const RawRow& row : rows) {
+    TableRow* out = table.add_rows();
+    out->set_line(row.line());
+    for (const std::string& c : columns) {
+      auto it = row.fields().find(c);
+      out->add_cells(it == row.fields().end() ? "" : it->second);
+    }
+    // Trailing absent cells may be left out altogether.
+    while (out->cells_size() > 0 && out->cells().rbegin()->empty()) {
+      out->mutable_cells()->RemoveLast();
+    }
+  }
+  return table;
+}
+
+std::string Describe(const std::vector<RowOutcome>& outcomes) {
+  std::string out;
+  for (const RowOutcome& o : outcomes) out += o.ShortDebugString() + "\n";
+  return out;
+}
+
+// The same rows as a table and as RawRows, after the same earlier ones: the
+// same outcomes and the same records stored, in the same order.
+TEST_F(RecordIntakeTest, TableRowsAreJudgedAsRawRowsAre) {
+  const std::vector<RawRow> before = {Visit("v1"), HealthRecord("h1"),
+                                      Visit("v9")};
+  RawRow bad_sex = Visit("v5");
+  (*bad_sex.mutable_fields())["sex"] = "X";
+  const std::vector<RawRow> rows = {
+      HealthRecord("h1"),      // duplicate of a stored record
+      Visit("v1", "HR-0777"),  // conflict with a stored record
+      Visit("v3"),             // new
+      Visit("v4"),
+      Visit("v4"),                       // twice in one Submit
+      Void("v3", "outpatient_visit"),    // void of one staged just before
+      Void("v9", "outpatient_visit"),    // void of a stored record
+      Void("v404", "outpatient_visit"),  // nothing to void
+      bad_sex,
+      DiseaseReport("idr1", "cholera"),  // urgent
+  };
+  TempDir other;
+  ASSERT_TRUE(other.ok());
+  IntakeOptions options;
+  options.village_id = kVillage;
+  options.min_free_disk_bytes = 0;
+  absl::StatusOr<std::unique_ptr<RecordIntake>> raw =
+      RecordIntake::Open(other.Sub("agent"), options);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  ASSERT_TRUE((*raw)->Submit(before).ok());
+  absl::StatusOr<std::vector<RowOutcome>> want = (*raw)->Submit(rows);
+  ASSERT_TRUE(want.ok()) << want.status();
+
+  Submit(before);
+  absl::StatusOr<std::vector<RowOutcome>> got = intake_->Submit(AsTable(rows));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(Describe(*got), Describe(*want));
+  EXPECT_THAT(Results(*got),
+              ElementsAre(DUPLICATE, REJECTED, ACCEPTED, ACCEPTED, DUPLICATE,
+                          ACCEPTED, ACCEPTED, REJECTED, REJECTED, ACCEPTED));
+  std::vector<SeqRecord> want_pending;
+  ASSERT_TRUE((*raw)->ReadPending(0, 100, &want_pending).ok());
+  const std::vector<SeqRecord> got_pending = Pending();
+  ASSERT_EQ(got_pending.size(), want_pending.size());
+  for (size_t i = 0; i < got_pending.size(); ++i) {
+    EXPECT_EQ(got_pending[i].SerializeAsString(),
+              want_pending[i].SerializeAsString());
+  }
+  EXPECT_EQ(Urgent().size(), 1u);
+}
+
+TEST_F(RecordIntakeTest, TableThatIsNotOneIsRefusedWhole) {
+  RowTable twice = AsTable({Visit("v1")});
+  twice.add_columns(twice.columns(0));
+  absl::StatusOr<std::vector<RowOutcome>> out = intake_->Submit(twice);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(out.status().message(), HasSubstr("twice"));
+
+  RowTable wide = AsTable({Visit("v1"), Visit("v2")});
+  wide.mutable_rows(1)->add_cells("extra");
+  while (wide.rows(1).cells_size() <= wide.columns_size()) {
+    wide.mutable_rows(1)->add_cells("extra");
+  }
+  out = intake_->Submit(wide);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(out.status().message(), HasSubstr("cells"));
+  EXPECT_EQ(intake_->last_seq(), 0u);  // not even the good row
+}
+
+// The outbox's values are put together by hand (intake_layout.h): they must be
+// what serializing the SeqRecord gives, for seqs of every varint length.
+TEST(IntakeLayoutTest, OutboxValueIsASerializedSeqRecord) {
+  Record record;
+  record.set_record_id("v1");
+  record.set_kind("outpatient_visit");
+  record.set_patient_id(std::string(300, 'p'));  // a two-byte length
+  for (uint64_t seq : {uint64_t{1}, uint64_t{127}, uint64_t{128},
+                       uint64_t{1} << 40, ~uint64_t{0}}) {
+    SeqRecord entry;
+    entry.set_seq(seq);
+    *entry.mutable_record() = record;
+    EXPECT_EQ(intake_layout::OutboxValue(seq, record.SerializeAsString()),
+              entry.SerializeAsString())
+        << seq;
+  }
 }
 
 }  // namespace
