@@ -7,16 +7,25 @@
 // one message per stream is in flight and the replies go out in order, as
 // the request/ack protocols want.
 //
+// The stream is served raw (grpc::ByteBuffer both ways: the service's
+// WithRawCallbackMethod_): the pool's thread parses the message and
+// serializes the reply, so a big batch's parse does not hold one of gRPC's
+// callback threads, and the message object is only ever touched by the
+// session's own steps, ordered by mu_ (a typed reactor has gRPC parse it on
+// one callback thread and hand it to a reaction on another, through atomics
+// of the uninstrumented libgrpc that ThreadSanitizer cannot see).
+//
 // The call ends as ServeSession's: with OnMessage's error (its code kept:
-// the peer's backoff depends on it), or OK when the peer has no more
-// messages or a write fails. The first message must come within
-// kHelloTimeout, or the call is cancelled (the peer sees CANCELLED).
+// the peer's backoff depends on it), INVALID_ARGUMENT for a message that
+// does not parse, or OK when the peer has no more messages or a write
+// fails. The first message must come within kHelloTimeout, or the call is
+// cancelled (the peer sees CANCELLED).
 //
 // Thread-safety: gRPC runs the reactions one at a time, the pool runs the
 // session, and the read -> session -> write cycle never overlaps itself, so
-// message_, reply_ and the session have one user at a time; what the hello
-// alarm's callback shares with the reactions is guarded by mu_, which every
-// step also passes through (Order()).
+// the buffers, the message and the session have one user at a time; what
+// the hello alarm's callback shares with the reactions is guarded by mu_,
+// which every step also passes through (Order()).
 // Ownership: the reactor owns the session and deletes itself once gRPC has
 // called OnDone, the hello alarm's callback has run and no pool task holds
 // it. `pool` and `streams` are not owned; LiveStreams::WaitNone says when no
@@ -29,6 +38,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/live_streams.h"
@@ -36,12 +46,14 @@
 #include "common/worker_pool.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 
 namespace sanji {
 
 template <typename Session, typename Message, typename Reply>
-class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
+class SessionReactor final
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   // Starts serving the call of `context` at once.
   SessionReactor(grpc::CallbackServerContext* context,
@@ -54,7 +66,7 @@ class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
     streams_->Add();
     hello_alarm_.Set(absl::ToChronoTime(absl::Now() + kHelloTimeout),
                      [this](bool fired) { OnHelloDeadline(fired); });
-    this->StartRead(&message_);
+    this->StartRead(&read_);
   }
 
   void OnReadDone(bool ok) override {
@@ -81,7 +93,7 @@ class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
     if (!ok) {
       this->Finish(grpc::Status::OK);
     } else {
-      this->StartRead(&message_);
+      this->StartRead(&read_);
     }
     Order();
   }
@@ -115,17 +127,39 @@ class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
   // (tests/tsan.supp).
   void Order() { absl::MutexLock lock(&mu_); }
 
-  // On the pool.
+  // On the pool. The write or the finish is started under mu_: the next
+  // reaction (OnWriteDone, on a callback thread) then comes after the reads
+  // of write_ that StartWrite makes, and so does the next Handle's reuse of
+  // it, even if this thread is descheduled before it returns here.
   void Handle() {
     Order();
-    absl::StatusOr<Reply> reply = session_->OnMessage(message_);
-    if (!reply.ok()) {
-      this->Finish(ToGrpc(reply.status()));
-    } else {
-      reply_ = *std::move(reply);
-      this->StartWrite(&reply_);
+    grpc::Status status = Respond();
+    {
+      absl::MutexLock lock(&mu_);
+      if (status.ok()) {
+        this->StartWrite(&write_);
+      } else {
+        this->Finish(status);
+      }
     }
     Unref();  // may delete this
+  }
+
+  // Parses read_ into message_, has the session answer it and serializes
+  // the answer into write_.
+  grpc::Status Respond() {
+    if (!grpc::SerializationTraits<Message>::Deserialize(&read_, &message_)
+             .ok()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("a message that does not parse as ",
+                                       Message::descriptor()->full_name()));
+    }
+    absl::StatusOr<Reply> reply = session_->OnMessage(message_);
+    if (!reply.ok()) return ToGrpc(reply.status());
+    write_.Clear();
+    bool own_buffer = false;
+    return grpc::SerializationTraits<Reply>::Serialize(*reply, &write_,
+                                                       &own_buffer);
   }
 
   void OnHelloDeadline(bool fired) {
@@ -156,8 +190,9 @@ class SessionReactor final : public grpc::ServerBidiReactor<Message, Reply> {
   WorkerPool* const pool_;
   LiveStreams* const streams_;
   grpc::Alarm hello_alarm_;
-  Message message_;  // what the read in flight fills
-  Reply reply_;      // what the write in flight sends
+  grpc::ByteBuffer read_;   // what the read in flight fills
+  grpc::ByteBuffer write_;  // what the write in flight sends
+  Message message_;         // read_, parsed (kept: its memory is reused)
 
   absl::Mutex mu_;
   bool hello_seen_ ABSL_GUARDED_BY(mu_) = false;

@@ -26,7 +26,7 @@ SyncService::~SyncService() {
   streams_.WaitNone();
 }
 
-grpc::ServerBidiReactor<VillageMessage, TownshipMessage>* SyncService::Sync(
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SyncService::Sync(
     grpc::CallbackServerContext* context) {
   return new SessionReactor<VillageSession, VillageMessage, TownshipMessage>(
       context,

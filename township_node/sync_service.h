@@ -4,11 +4,11 @@
 // authorized from the peer's certificate (common/authorization.h).
 //
 // Sync is served on gRPC's callback API, each stream by a SessionReactor
-// (common/session_reactor.h) whose batches are applied on a small worker
-// pool of this service's own: a township's threads do not grow with its
-// villages. SendUrgent and Status stay on the synchronous API: they are
-// short unary calls, and gRPC's thread pool for them grows only with how
-// many run at once (rare urgent reports, operators).
+// (common/session_reactor.h, raw: it parses the messages itself) whose batches
+// are applied on a small worker pool of this service's own: a township's
+// threads do not grow with its villages. SendUrgent and Status stay on the
+// synchronous API: they are short unary calls, and gRPC's thread pool for them
+// grows only with how many run at once (rare urgent reports, operators).
 //
 // Thread-safety: thread-safe. Owns the worker pool; the aggregator and
 // forwarder are not owned and must outlive it. The destructor waits for
@@ -30,7 +30,7 @@
 namespace sanji {
 
 class SyncService final
-    : public TownshipSync::WithCallbackMethod_Sync<TownshipSync::Service> {
+    : public TownshipSync::WithRawCallbackMethod_Sync<TownshipSync::Service> {
  public:
   // Threads that apply batches: the aggregator writes one batch at a time
   // (one mutex), so a few keep it busy while others read, parse and answer.
@@ -43,7 +43,7 @@ class SyncService final
               int workers = kDefaultWorkers);
   ~SyncService() override;
 
-  grpc::ServerBidiReactor<VillageMessage, TownshipMessage>* Sync(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Sync(
       grpc::CallbackServerContext* context) override;
   grpc::Status SendUrgent(grpc::ServerContext* context,
                           const UrgentReports* request,

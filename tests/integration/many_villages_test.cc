@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "common/period.h"
 #include "common/record_parse.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/village_sync.grpc.pb.h"
@@ -120,6 +121,44 @@ class VillageStream {
       stream_;
 };
 
+// A Sync stream whose one message is `bytes` as they are, on gRPC's generic
+// API (the stubs would only send what parses): the status it ends with.
+grpc::Status SyncWithRawBytes(const std::string& address,
+                              const std::string& bytes) {
+  grpc::GenericStub stub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::CompletionQueue cq;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+      stub.PrepareCall(&context, "/sanji.TownshipSync/Sync", &cq);
+  // Each step waits for its own tag; a write may fail (ok false) once the
+  // township has ended the call, which is what the status then says.
+  auto step = [&cq](intptr_t tag) {
+    void* got = nullptr;
+    bool ok = false;
+    EXPECT_TRUE(cq.Next(&got, &ok));
+    EXPECT_EQ(got, reinterpret_cast<void*>(tag));
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  step(1);
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer buffer(&slice, 1);
+  call->Write(buffer, reinterpret_cast<void*>(2));
+  step(2);
+  call->WritesDone(reinterpret_cast<void*>(3));
+  step(3);
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(4));
+  step(4);
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
 VillageMessage Hello(const std::string& village) {
   VillageMessage m;
   m.mutable_hello()->set_village_id(village);
@@ -201,6 +240,16 @@ TEST(ManyVillagesTest, ThreadsStayBoundedAndEveryBatchCountsOnce) {
     EXPECT_EQ(s.Read(), std::optional<uint64_t>(kRounds * kBatch));
     EXPECT_TRUE(s.Finish().ok());
   }
+
+  // Bytes that are no VillageMessage (field 1 says 5 bytes, 1 follows): the
+  // pool's parse refuses them with INVALID_ARGUMENT and the type's name;
+  // every stream opened after it still syncs (below).
+  grpc::Status garbage = SyncWithRawBytes(county.township_addr(kTownship),
+                                          std::string("\x0a\x05\x01", 3));
+  EXPECT_EQ(garbage.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(garbage.error_message().find("sanji.VillageMessage"),
+            std::string::npos)
+      << garbage.error_message();
 
   // Shutdown with every village connected, and one stream that never said
   // hello: the township ends them all (5 s grace, then cancelled) and exits
