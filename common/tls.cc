@@ -424,7 +424,7 @@ void LinkSecurity::ExplainState(std::string* link_state,
   *last_error = std::move(refusal);
 }
 
-Caller CallerOf(const grpc::ServerContext& context,
+Caller CallerOf(const grpc::ServerContextBase& context,
                 const std::optional<Identity>& self) {
   if (!self.has_value()) return Caller::Anyone();
   std::vector<std::string> uris;

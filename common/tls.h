@@ -139,7 +139,7 @@ class TransportSecurity {
 
 // The peer of the call of `context` on an endpoint whose own identity is
 // `self` (nullopt: a plaintext endpoint, where anyone may call).
-Caller CallerOf(const grpc::ServerContext& context,
+Caller CallerOf(const grpc::ServerContextBase& context,
                 const std::optional<Identity>& self);
 // CallerOf(context, self).May(call) at the gRPC edge: OK, or the
 // PERMISSION_DENIED that ends the call.

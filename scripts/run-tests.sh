@@ -31,11 +31,13 @@ elif [[ ${1:-} == --tsan ]]; then
   build=${SANJI_BUILD_DIR:-$repo/build-tsan}
   # The tests that run our code on several threads (and, for the integration tests, in
   # several TSan-built processes): unit tests of the thread-safe classes and the test
-  # support, power_loss_test (the aggregator's thread over RocksDB), the integration tests.
+  # support, power_loss_test (the aggregator's thread over RocksDB), the integration tests
+  # (many_villages_test: the township's callback-API streams on its worker pool).
   tsan_targets=(tcp_proxy_test process_test alert_book_test aggregator_test record_intake_test
+    worker_pool_test
     reconnect_loop_test uploader_test forwarder_test web_login_test
     power_loss_test three_tiers_test alerts_test hostile_peers_test full_disk_test tls_test
-    observability_test)
+    observability_test many_villages_test)
   if (($# == 0)); then
     # Only these are built (their programs with them: the integration tests depend on them).
     build_args=(--target "${tsan_targets[@]}")

@@ -27,6 +27,9 @@ ABSL_FLAG(int64_t, max_buffer_mb, 1024,
           "with RESOURCE_EXHAUSTED (serve).");
 ABSL_FLAG(int64_t, min_free_disk_mb, 16,
           "Refuse syncs when the disk has less free (serve).");
+ABSL_FLAG(int, sync_threads, sanji::SyncService::kDefaultWorkers,
+          "Threads that apply the villages' batches, however many villages "
+          "sync at once (serve).");
 ABSL_FLAG(std::string, node, "127.0.0.1:7101",
           "HOST:PORT of a running node (status).");
 ABSL_FLAG(std::string, format, "text", "Status output: text or json (status).");
@@ -39,6 +42,7 @@ constexpr char kUsage[] =
 
   township_node serve --township_id=ID --data_dir=DIR --listen=HOST:PORT --county=HOST:PORT
                       (--insecure | --tls_cert=F --tls_key=F --tls_ca=F) [--max_buffer_mb=N]
+                      [--sync_threads=N]
   township_node status --node=HOST:PORT [--format=text|json]
                        [--tls_cert=F --tls_key=F --tls_ca=F]
 
@@ -56,6 +60,10 @@ int Serve() {
   const TransportSecurity security =
       ServerSecurityOrExit({Identity::Kind::kTownship, township});
   if (absl::Status s = CheckLinkCompression(); !s.ok()) ExitUsage(s.message());
+  const int sync_threads = absl::GetFlag(FLAGS_sync_threads);
+  if (sync_threads < 1 || sync_threads > 64) {
+    ExitUsage("--sync_threads must be between 1 and 64");
+  }
 
   AggregatorOptions options;
   options.township_id = township;
@@ -69,7 +77,8 @@ int Serve() {
                       security.ToParent({Identity::Kind::kCounty,
                                          std::string(AncestorAt(
                                              township, OrgLevel::kCounty))}));
-  SyncService service(township, aggregator->get(), &forwarder, security.self());
+  SyncService service(township, aggregator->get(), &forwarder, security.self(),
+                      sync_threads);
   NodeMetrics metrics("township_node", [&] {
     auto status = std::make_unique<TownshipStatus>();
     service.FillStatus(status.get());

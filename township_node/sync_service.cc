@@ -1,16 +1,38 @@
 #include "township_node/sync_service.h"
 
+#include <memory>
+#include <utility>
+
 #include "common/net.h"
+#include "common/session_reactor.h"
 #include "common/tls.h"
 #include "township_node/village_session.h"
 
 namespace sanji {
 
-grpc::Status SyncService::Sync(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<TownshipMessage, VillageMessage>* stream) {
-  VillageSession session(township_id_, aggregator_, CallerOf(*context, self_));
-  return ServeSession(context, stream, &session);
+SyncService::SyncService(std::string township_id,
+                         TownshipAggregator* aggregator,
+                         const Forwarder* forwarder,
+                         std::optional<Identity> self, int workers)
+    : township_id_(std::move(township_id)),
+      aggregator_(aggregator),
+      forwarder_(forwarder),
+      self_(std::move(self)),
+      pool_(workers) {}
+
+SyncService::~SyncService() {
+  // After the server's shutdown every call has ended; a reactor may still
+  // wait for its hello alarm's (cancelled) callback or its last pool task.
+  streams_.WaitNone();
+}
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SyncService::Sync(
+    grpc::CallbackServerContext* context) {
+  return new SessionReactor<VillageSession, VillageMessage, TownshipMessage>(
+      context,
+      std::make_unique<VillageSession>(township_id_, aggregator_,
+                                       CallerOf(*context, self_)),
+      &pool_, &streams_);
 }
 
 grpc::Status SyncService::SendUrgent(grpc::ServerContext* context,
