@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end figures for one village: import rows/s (township down, so import alone is timed),
 # then the time to sync the whole backlog village -> township -> county once both start, and
-# each process's peak RSS. Usage: bench/backlog.sh [RECORDS] (default 100000).
+# each process's peak RSS, and the agent's RSS idle (at start, and once all is synced). Usage: bench/backlog.sh [RECORDS] (default 100000).
 # SANJI_BENCH_TLS=1: every link over mutual TLS, with a throwaway CA (deploy/pki.sh); the
 # import stays on the agent's loopback intake, plaintext as in the field.
 # SANJI_BENCH_COUNT=FILE: the village -> township link goes through bench/byte_counter.py,
@@ -34,6 +34,8 @@ fi
 "$bin/village_agent" serve --village_id=$v --data_dir="$work/v" --township=127.0.0.1:$township_port \
   --listen=127.0.0.1:$port "${sec_v[@]}" ${SANJI_BENCH_LINK_FLAGS:-} 2>"$work/v.log" & vpid=$!
 until "$bin/village_agent" status --agent=127.0.0.1:$port >/dev/null 2>&1; do sleep 0.1; done
+rss() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+idle_rss=$(rss $vpid)
 s=$(date +%s.%N)
 /usr/bin/time -f "import client peak RSS: %M kB" -o "$work/import.rss" \
   "$bin/village_agent" import --agent=127.0.0.1:$port "$work/w/$v.csv" | tail -1
@@ -66,5 +68,6 @@ echo "sync from connect: village->township $(echo "$m - $s" | bc) s, ->county do
   "= $(echo "$n / ($e - $s)" | bc) records/s end to end"
 echo "cpu during sync, s: village_agent $(echo "$(cpu $vpid) - ${cpu0[0]}" | bc)" \
   "township_node $(echo "$(cpu $tpid) - ${cpu0[1]}" | bc) county_hub $(echo "$(cpu $cpid) - ${cpu0[2]}" | bc)"
+echo "RSS village_agent idle: $idle_rss kB at start, $(rss $vpid) kB after the sync"
 for p in "village_agent $vpid" "township_node $tpid" "county_hub $cpid"; do
   set -- $p; echo "peak RSS $1: $(awk '/VmHWM/{print $2, $3}' /proc/$2/status)"; done

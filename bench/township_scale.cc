@@ -24,7 +24,6 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,7 +39,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/village_load.h"
@@ -69,6 +67,7 @@ namespace {
 
 using test_support::BinaryPath;
 using test_support::ChildProcess;
+using test_support::ProcStatusField;
 using test_support::TempDir;
 using test_support::WaitFor;
 
@@ -85,22 +84,6 @@ struct Point {
   int64_t applied = 0;
   std::string error;
 };
-
-// A number of /proc/PID/status ("Threads", "VmHWM" in kB); -1 if absent.
-int64_t ProcField(pid_t pid, absl::string_view key) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view rest = line;
-    if (!absl::ConsumePrefix(&rest, key) || !absl::ConsumePrefix(&rest, ":"))
-      continue;
-    rest = absl::StripAsciiWhitespace(rest);
-    absl::ConsumeSuffix(&rest, " kB");
-    int64_t value = 0;
-    if (absl::SimpleAtoi(rest, &value)) return value;
-  }
-  return -1;
-}
 
 // `n` records of `village`'s year, parsed as the agent parses its file;
 // exact duplicates (same record_id) dropped as the agent drops them.
@@ -165,7 +148,8 @@ class ThreadSampler {
   explicit ThreadSampler(pid_t pid)
       : thread_([this, pid] {
           while (!stop_.load()) {
-            peak_.store(std::max<int>(peak_.load(), ProcField(pid, "Threads")));
+            peak_.store(
+                std::max<int>(peak_.load(), ProcStatusField(pid, "Threads")));
             absl::SleepFor(absl::Milliseconds(20));
           }
         }) {}
@@ -274,7 +258,8 @@ Point RunPoint(const std::string& dir, int villages, int port) {
   point.forward_s = absl::ToDoubleSeconds(absl::Now() - drained);
   point.peak_threads = sampler.Stop();
   point.peak_rss_mb =
-      static_cast<double>(ProcField(nodes.township.pid(), "VmHWM")) / 1024;
+      static_cast<double>(ProcStatusField(nodes.township.pid(), "VmHWM")) /
+      1024;
   if (status.has_value()) {
     point.applied = static_cast<int64_t>(status->records_applied());
   }

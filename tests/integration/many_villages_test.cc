@@ -7,16 +7,13 @@
 // county's cells per village after the township forwarded them. Then the
 // township is told to stop with every stream open, and exits cleanly.
 #include <csignal>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/period.h"
 #include "common/record_parse.h"
@@ -50,17 +47,7 @@ std::string Village(int i) { return absl::StrCat(kTownship, 201 + i); }
 
 // The Threads line of /proc/PID/status; -1 if unreadable.
 int ThreadsOf(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view rest = line;
-    int threads = 0;
-    if (absl::ConsumePrefix(&rest, "Threads:") &&
-        absl::SimpleAtoi(absl::StripAsciiWhitespace(rest), &threads)) {
-      return threads;
-    }
-  }
-  return -1;
+  return static_cast<int>(test_support::ProcStatusField(pid, "Threads"));
 }
 
 Record Visit(const std::string& village, int n) {

@@ -17,11 +17,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
 
 #include "absl/base/const_init.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 
@@ -370,6 +373,21 @@ std::string BinaryPath(const std::string& name) {
   const char* env = getenv("SANJI_BIN_DIR");
   std::string dir = (env != nullptr && env[0] != '\0') ? env : SANJI_BIN_DIR;
   return dir + "/" + name;
+}
+
+int64_t ProcStatusField(pid_t pid, absl::string_view key) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    absl::string_view rest = line;
+    if (!absl::ConsumePrefix(&rest, key) || !absl::ConsumePrefix(&rest, ":"))
+      continue;
+    rest = absl::StripAsciiWhitespace(rest);
+    absl::ConsumeSuffix(&rest, " kB");
+    int64_t value = 0;
+    if (absl::SimpleAtoi(rest, &value)) return value;
+  }
+  return -1;
 }
 
 }  // namespace sanji::test_support

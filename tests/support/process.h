@@ -15,12 +15,14 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace sanji::test_support {
@@ -130,6 +132,10 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout,
 // township_node, county_hub, gen_workload). The environment variable
 // SANJI_BIN_DIR overrides the directory.
 std::string BinaryPath(const std::string& name);
+
+// A number of /proc/PID/status, e.g. "Threads", or "VmHWM" in kB; -1 if the
+// process or the line is not there.
+int64_t ProcStatusField(pid_t pid, absl::string_view key);
 
 }  // namespace sanji::test_support
 
