@@ -50,6 +50,45 @@ const char* CodeName(grpc::StatusCode code) {
   return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
 }
 
+}  // namespace
+
+namespace node_metrics_internal {
+
+struct CallMetrics {
+  explicit CallMetrics(std::shared_ptr<prometheus::Registry> r)
+      : registry(std::move(r)),
+        calls(&prometheus::BuildCounter()
+                   .Name("sanji_grpc_server_handled_total")
+                   .Help("gRPC calls the node's server ended, by method and "
+                         "status code")
+                   .Register(*registry)),
+        latency(&prometheus::BuildHistogram()
+                     .Name("sanji_grpc_server_handling_seconds")
+                     .Help("How long the node's gRPC calls lasted (a stream: "
+                           "its whole life), by method and status code")
+                     .Register(*registry)) {}
+
+  void Count(const std::string& method, grpc::StatusCode code,
+             double seconds) const {
+    const prometheus::Labels labels = {{"grpc_method", method},
+                                       {"grpc_code", CodeName(code)}};
+    calls->Add(labels).Increment();
+    static const auto* const kBuckets =
+        new prometheus::Histogram::BucketBoundaries{
+            0.001, 0.005, 0.02, 0.1, 0.5, 2, 10, 60, 600, 3600};
+    latency->Add(labels, *kBuckets).Observe(seconds);
+  }
+
+  // Owns the families below (kept alive by the last interceptor).
+  const std::shared_ptr<prometheus::Registry> registry;
+  prometheus::Family<prometheus::Counter>* const calls;
+  prometheus::Family<prometheus::Histogram>* const latency;
+};
+
+}  // namespace node_metrics_internal
+
+namespace {
+
 // The interceptors' one mutex (see CallCounter). Constant-initialized: it
 // exists before any thread, so TSan sees no creation of it to order.
 ABSL_CONST_INIT absl::Mutex call_counters_mu(absl::kConstInit);
@@ -66,8 +105,11 @@ ABSL_CONST_INIT absl::Mutex call_counters_mu(absl::kConstInit);
 // a few loads and stores.
 class CallCounter final : public grpc::experimental::Interceptor {
  public:
-  CallCounter(NodeMetrics* metrics, std::string method)
-      : metrics_(metrics), method_(std::move(method)), start_(absl::Now()) {
+  CallCounter(std::shared_ptr<node_metrics_internal::CallMetrics> metrics,
+              std::string method)
+      : metrics_(std::move(metrics)),
+        method_(std::move(method)),
+        start_(absl::Now()) {
     absl::MutexLock lock(&call_counters_mu);  // publishes the fields above
   }
   ~CallCounter() override {
@@ -76,8 +118,7 @@ class CallCounter final : public grpc::experimental::Interceptor {
       absl::MutexLock lock(&call_counters_mu);
       code = code_;
     }
-    metrics_->CountCall(method_, code,
-                        absl::ToDoubleSeconds(absl::Now() - start_));
+    metrics_->Count(method_, code, absl::ToDoubleSeconds(absl::Now() - start_));
   }
 
   void Intercept(
@@ -93,7 +134,7 @@ class CallCounter final : public grpc::experimental::Interceptor {
   }
 
  private:
-  NodeMetrics* const metrics_;
+  const std::shared_ptr<node_metrics_internal::CallMetrics> metrics_;
   const std::string method_;
   const absl::Time start_;
   grpc::StatusCode code_ ABSL_GUARDED_BY(call_counters_mu) =
@@ -103,7 +144,9 @@ class CallCounter final : public grpc::experimental::Interceptor {
 class CallCounterFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit CallCounterFactory(NodeMetrics* metrics) : metrics_(metrics) {}
+  explicit CallCounterFactory(
+      std::shared_ptr<node_metrics_internal::CallMetrics> metrics)
+      : metrics_(std::move(metrics)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
     absl::string_view method = info->method();
@@ -118,7 +161,7 @@ class CallCounterFactory final
   }
 
  private:
-  NodeMetrics* const metrics_;
+  const std::shared_ptr<node_metrics_internal::CallMetrics> metrics_;
 };
 
 // A numeric field's value, or nullopt for any other field.
@@ -248,33 +291,18 @@ NodeMetrics::NodeMetrics(std::string program, StatusSource status)
     : program_(std::move(program)),
       status_(std::move(status)),
       registry_(std::make_shared<prometheus::Registry>()),
-      calls_(&prometheus::BuildCounter()
-                  .Name("sanji_grpc_server_handled_total")
-                  .Help("gRPC calls the node's server ended, by method and "
-                        "status code")
-                  .Register(*registry_)),
-      latency_(&prometheus::BuildHistogram()
-                    .Name("sanji_grpc_server_handling_seconds")
-                    .Help("How long the node's gRPC calls lasted (a stream: "
-                          "its whole life), by method and status code")
-                    .Register(*registry_)) {}
+      calls_(std::make_shared<node_metrics_internal::CallMetrics>(registry_)) {}
 
 NodeMetrics::~NodeMetrics() = default;
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 NodeMetrics::InterceptorFactory() {
-  return std::make_unique<CallCounterFactory>(this);
+  return std::make_unique<CallCounterFactory>(calls_);
 }
 
 void NodeMetrics::CountCall(const std::string& method, grpc::StatusCode code,
                             double seconds) {
-  const prometheus::Labels labels = {{"grpc_method", method},
-                                     {"grpc_code", CodeName(code)}};
-  calls_->Add(labels).Increment();
-  static const auto* const kBuckets =
-      new prometheus::Histogram::BucketBoundaries{
-          0.001, 0.005, 0.02, 0.1, 0.5, 2, 10, 60, 600, 3600};
-  latency_->Add(labels, *kBuckets).Observe(seconds);
+  calls_->Count(method, code, seconds);
 }
 
 std::string NodeMetrics::Scrape() const {

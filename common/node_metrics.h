@@ -41,6 +41,10 @@ class Histogram;
 
 namespace sanji {
 
+namespace node_metrics_internal {
+struct CallMetrics;  // the call counters (node_metrics.cc)
+}  // namespace node_metrics_internal
+
 class NodeMetrics {
  public:
   // A fresh status message of the node, filled as `status` fills it.
@@ -71,8 +75,11 @@ class NodeMetrics {
   const std::string program_;
   const StatusSource status_;
   std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Family<prometheus::Counter>* calls_;
-  prometheus::Family<prometheus::Histogram>* latency_;
+  // Shared with every call's interceptor: gRPC destroys a callback call's
+  // context, and so the interceptor that counts it, on its own thread,
+  // possibly after the server's destructor has returned and this object is
+  // gone.
+  std::shared_ptr<node_metrics_internal::CallMetrics> calls_;
 };
 
 }  // namespace sanji
