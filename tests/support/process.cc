@@ -6,8 +6,10 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -306,12 +308,34 @@ CommandResult RunCommand(const std::string& binary,
   return result;
 }
 
+namespace {
+
+// Takes /tmp/sanji-test-ports/PORT's lock for as long as this process lives
+// (the descriptor is kept open on purpose); false if another process has it.
+bool LockPortForThisProcess(int port) {
+  const std::string dir = "/tmp/sanji-test-ports";
+  mkdir(dir.c_str(), 0777);  // exists already, mostly
+  const std::string path = absl::StrCat(dir, "/", port);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return true;  // no lock to take: the bind test alone decides
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 int PickFreePort() {
   // Ports come from 20000-32767, below Linux's ephemeral range (32768+), so
   // that an outgoing connection or a bind to port 0 cannot take a port between
   // the pick and the child's bind; and a port is never handed out twice by one
   // test process (two picks of the same free port would give two children one
-  // address, and the second would silently talk to the first).
+  // address, and the second would silently talk to the first). Test
+  // processes run side by side (ctest -j2): a port is also locked for the
+  // life of the process that picked it (flock on a file per port), so that
+  // another test process cannot pick it while its child is still starting.
   constexpr int kFirst = 20000, kCount = 12768;
   static absl::Mutex mu(absl::kConstInit);
   static std::set<int>* given = new std::set<int>();
@@ -329,7 +353,7 @@ int PickFreePort() {
     addr.sin_port = htons(static_cast<uint16_t>(port));
     bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     close(fd);
-    if (free) {
+    if (free && LockPortForThisProcess(port)) {
       given->insert(port);
       return port;
     }
